@@ -1,0 +1,1 @@
+"""The Lark grammars of maestroc, installed as package data of ``maestroc.grammar``."""

@@ -1,0 +1,232 @@
+"""Diagnostics: the one reporting service every stage of maestroc uses.
+
+A stage never prints and never raises a Python error for bad input. It adds a
+:class:`Diagnostic` (severity, stable code, message, source span, notes, helps)
+to a :class:`Diagnostics` collector; the CLI renders them all at the end as
+
+    path:line:col: error[CODE]: message
+        8 | TemporalMap (1,1 C;
+          |                  ^
+    help: insert `)` here
+
+in colour on a terminal and as plain text elsewhere. Every code is listed in
+:data:`CODES` (and in docs/diagnostics.md); codes are stable once published.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Iterable, Iterator
+
+from rich.console import Console
+from rich.text import Text
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A region of a source file: 1-based lines and columns, end column exclusive."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+    def to_json(self) -> dict[str, int]:
+        """Position only: the path is given once, by the enclosing file or diagnostic."""
+        return {"line": self.line, "column": self.column, "end_line": self.end_line,
+                "end_column": self.end_column}
+
+
+# code -> one-line title. E0xx: input files; E1xx: syntax; E2xx: meaning of a
+# mapping file; E3xx: hardware files; W2xx: warnings about the source text.
+CODES: dict[str, str] = {
+    "E001": "input file cannot be read (missing, a directory, unreadable)",
+    "E002": "input file is not UTF-8 text",
+    "E003": "input file is empty",
+    "E101": "unexpected character",
+    "E102": "unexpected token",
+    "E103": "missing punctuation (`;`, `)`, `{`, `,`, `:`)",
+    "E104": "unknown or misspelled keyword",
+    "E105": "unexpected end of file (unclosed `{`)",
+    "E201": "unknown layer type",
+    "E202": "unknown dimension name",
+    "E203": "dimension declared twice with different sizes",
+    "E204": "both an input dimension and its output dimension declared (`Y` and `Y'`)",
+    "E205": "`Stride` after `Dimensions`",
+    "E206": "undefined constant",
+    "E207": "`Sz(D)` of a dimension the layer does not declare",
+    "E208": "size, offset or value must be a positive whole number",
+    "E209": "constant defined twice",
+    "E210": "layer item given twice (`Type`, `Stride`, `Dimensions` or `Dataflow`)",
+    "E211": "layer without `Type`",
+    "E212": "layer without `Dimensions`",
+    "E214": "unknown cluster type (expected `P` or `L`)",
+    "E215": "file mixes a dataflow template with networks",
+    "E216": "more than one `Network` in a file",
+    "E217": "required dimension missing for the layer type",
+    "E218": "stride on a dimension other than `Y` or `X`",
+    "E301": "unknown hardware key",
+    "E302": "hardware key given twice",
+    "E303": "hardware value out of range",
+    "W201": "dimension declared twice with the same size",
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding about the input, located by a span where it has one."""
+
+    severity: Severity
+    code: str
+    message: str
+    span: Span | None = None
+    notes: tuple[str, ...] = ()
+    helps: tuple[str, ...] = ()
+    # Secondary locations, e.g. "`{` opened here", rendered as notes with a caret.
+    related: tuple[tuple[Span, str], ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "path": self.span.path if self.span else None,
+            "span": self.span.to_json() if self.span else None,
+            "notes": list(self.notes),
+            "helps": list(self.helps),
+            "related": [{"path": s.path, "span": s.to_json(), "message": m} for s, m in self.related],
+        }
+
+
+@dataclass
+class Diagnostics:
+    """Collects diagnostics from every stage; the CLI decides how to show them."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic.code not in CODES:
+            raise ValueError(f"unregistered diagnostic code {diagnostic.code}")
+        self.items.append(diagnostic)
+
+    def error(
+        self,
+        code: str,
+        message: str,
+        span: Span | None = None,
+        *,
+        notes: Iterable[str] = (),
+        helps: Iterable[str] = (),
+        related: Iterable[tuple[Span, str]] = (),
+    ) -> None:
+        self.add(Diagnostic(Severity.ERROR, code, message, span, tuple(notes), tuple(helps), tuple(related)))
+
+    def warning(
+        self,
+        code: str,
+        message: str,
+        span: Span | None = None,
+        *,
+        notes: Iterable[str] = (),
+        helps: Iterable[str] = (),
+    ) -> None:
+        self.add(Diagnostic(Severity.WARNING, code, message, span, tuple(notes), tuple(helps)))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.items)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class InputError(Exception):
+    """Raised by a stage that cannot go on; the diagnostics say why."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        super().__init__("; ".join(d.message for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+class SourceRegistry:
+    """The text of every file read, so that any stage's span can be shown with a caret."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, list[str]] = {}
+
+    def add(self, path: str, text: str) -> None:
+        self._lines[path] = text.splitlines()
+
+    def lines(self, path: str) -> list[str]:
+        return self._lines.get(path, [])
+
+    def line(self, path: str, number: int) -> str | None:
+        lines = self._lines.get(path)
+        if lines is None or not 1 <= number <= len(lines):
+            return None
+        return lines[number - 1]
+
+
+SOURCES = SourceRegistry()
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.NOTE: "bold cyan"}
+
+
+def render(diagnostic: Diagnostic, sources: SourceRegistry = SOURCES) -> Text:
+    """The diagnostic as styled text: header, source line with caret, notes and helps."""
+    text = Text()
+    where = f"{diagnostic.span}: " if diagnostic.span else ""
+    text.append(where, style="bold")
+    text.append(f"{diagnostic.severity.value}[{diagnostic.code}]", style=_STYLE[diagnostic.severity])
+    text.append(f": {diagnostic.message}\n", style="bold")
+    if diagnostic.span:
+        _append_snippet(text, diagnostic.span, sources, _STYLE[diagnostic.severity])
+    for span, message in diagnostic.related:
+        text.append(f"{span}: ", style="bold")
+        text.append("note", style=_STYLE[Severity.NOTE])
+        text.append(f": {message}\n")
+        _append_snippet(text, span, sources, _STYLE[Severity.NOTE])
+    for note in diagnostic.notes:
+        text.append("note", style=_STYLE[Severity.NOTE])
+        text.append(f": {note}\n")
+    for help_ in diagnostic.helps:
+        text.append("help", style="bold green")
+        text.append(f": {help_}\n")
+    return text
+
+
+def _append_snippet(text: Text, span: Span, sources: SourceRegistry, style: str) -> None:
+    line = sources.line(span.path, span.line)
+    if line is None:
+        return
+    line = line.replace("\t", " ")
+    gutter = f"{span.line:>5} | "
+    text.append(gutter, style="blue")
+    text.append(line + "\n")
+    start = max(span.column - 1, 0)
+    end = span.end_column - 1 if span.end_line == span.line else len(line)
+    width = max(end - start, 1)
+    text.append(" " * 5 + " | ", style="blue")
+    text.append(" " * start + "^" * width + "\n", style=style)
+
+
+def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: IO[str] | None = None) -> None:
+    """Print diagnostics to ``stream`` (stderr by default); colour only on a terminal."""
+    console = Console(file=stream or sys.stderr, highlight=False, soft_wrap=True, emoji=False)
+    for diagnostic in diagnostics:
+        console.print(render(diagnostic), end="")

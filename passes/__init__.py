@@ -1,0 +1,1 @@
+"""maestroc's passes, one module per pass (installed as ``maestroc.passes``)."""

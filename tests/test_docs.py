@@ -1,0 +1,23 @@
+"""The documentation stays true: codes documented, README commands match CI."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+from maestroc.diagnostics import CODES
+
+
+def test_every_diagnostic_code_is_documented() -> None:
+    text = (ROOT / "docs/diagnostics.md").read_text()
+    documented = set(re.findall(r"^\| ([EW]\d{3}) \|", text, re.MULTILINE))
+    assert documented == set(CODES)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)\n```", readme, re.DOTALL)
+    assert len(blocks) >= 2
+    test_command = blocks[1].strip()
+    ci_lines = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()]
+    assert test_command in ci_lines
