@@ -69,7 +69,9 @@ def test_real_process_reports_without_traceback(tmp_path: Path) -> None:
     path = tmp_path / "broken.m"
     path.write_text("Network N {\n Layer L {\n  Type: CONV\n  Dimensions { K: 4 C: 3, R: 3 S: 3 Y: 8 X: 8 }\n"
                     "  Dataflow { SpatialMap(1,1 K; }\n }\n}\n")
-    proc = subprocess.run([sys.executable, "-m", "maestroc", "parse", str(path)], capture_output=True, text=True)
+    # Run outside the checkout, as a user would: the installed package, not the source folder.
+    proc = subprocess.run([sys.executable, "-m", "maestroc", "parse", str(path)], capture_output=True, text=True,
+                          cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert f"{path}:5:28: error[E103]: expected `)` to close `(`, found `K`" in proc.stderr
