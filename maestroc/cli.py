@@ -15,7 +15,15 @@ from typing import Callable, Sequence
 
 from maestroc import __version__, ast
 from maestroc.diagnostics import Diagnostics, print_diagnostics
-from maestroc.frontend import load_file
+from maestroc.frontend import load_file, load_hardware
+from maestroc.hardware import HardwareSpec
+from maestroc.ir import NetworkIR, format_network
+from maestroc.lint import RULES, RULES_BY_KEY, run_rules
+from maestroc.lint_output import format_findings
+from maestroc.outputs import prepare_dump_dir, write_output
+from maestroc.passes import PASS_NAMES, PIPELINE
+from maestroc.pipeline import Pass, PassContext, run_pipeline
+from maestroc.verify import verify
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -55,6 +63,175 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return EXIT_INPUT if diagnostics.has_errors else EXIT_OK
 
 
+def _load_inputs(network_path: str, hw_path: str | None,
+                 diagnostics: Diagnostics) -> tuple[ast.MappingFile | None, HardwareSpec | None]:
+    tree = load_file(network_path, diagnostics)
+    hardware = load_hardware(hw_path, diagnostics) if hw_path else None
+    if tree is not None and not isinstance(tree, ast.MappingFile) or tree is not None and not tree.networks:
+        hint = " (give hardware files with --hw)" if tree.kind == "hw" else ""
+        diagnostics.error("E004", f"{network_path}: no `Network` to analyse: this is a {tree.kind} file{hint}")
+        return None, hardware
+    return tree, hardware  # type: ignore[return-value]
+
+
+class _Dumper:
+    """The pipeline callbacks behind --print-ir-*, --dump-dir, --verify-each."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.before = set(args.print_ir_before or ())
+        self.after = set(args.print_ir_after or ())
+        self.count = 0
+        self.completed: list[str] = []
+
+    def _text(self, value: object) -> str:
+        if isinstance(value, NetworkIR):
+            return format_network(value, self.args.layer)
+        return ast.format_tree(value)  # type: ignore[arg-type]
+
+    def _emit(self, title: str, value: object) -> None:
+        self.count += 1
+        text = f"// ----- IR {title} -----\n{self._text(value)}"
+        if self.args.dump_dir:
+            name = title.replace(" ", "-")
+            write_output(f"{self.args.dump_dir}/{self.count:02d}-{name}.ir", text)
+        else:
+            sys.stdout.write(text + "\n")
+
+    def on_before(self, p: Pass, value: object) -> None:
+        if p.name in self.before:
+            self._emit(f"before {p.name}", value)
+
+    def on_after(self, p: Pass, value: object) -> None:
+        self.completed.append(p.name)
+        if self.args.verify_each and isinstance(value, NetworkIR):
+            problems = verify(value, self.completed)
+            if problems:
+                raise AssertionError(f"IR verification failed after pass {p.name}: " + "; ".join(problems))
+        if self.args.print_ir_after_all or p.name in self.after:
+            self._emit(f"after {p.name}", value)
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    diagnostics = Diagnostics()
+    unknown = [n for n in (args.print_ir_after or []) + (args.print_ir_before or []) + [args.stop_after or ""]
+               if n and n not in PASS_NAMES]
+    if unknown:
+        print(f"maestroc: unknown pass {unknown[0]!r}; passes: {', '.join(PASS_NAMES)}", file=sys.stderr)
+        return EXIT_INPUT
+    tree, hardware = _load_inputs(args.network, args.hw, diagnostics)
+    if tree is None or diagnostics.has_errors:
+        print_diagnostics(diagnostics)
+        return EXIT_INPUT
+    if args.layer and args.layer not in {layer.name for layer in tree.networks[0].layers}:
+        print(f"maestroc: no layer named {args.layer!r} in {args.network}", file=sys.stderr)
+        return EXIT_INPUT
+    if args.dump_dir:
+        problem = prepare_dump_dir(args.dump_dir)
+        if problem:
+            print(f"maestroc: {problem}", file=sys.stderr)
+            return EXIT_INPUT
+    dumper = _Dumper(args)
+    result = run_pipeline(tree, PIPELINE, PassContext(diagnostics, hardware), before=dumper.on_before,
+                          after=dumper.on_after, stop_after=args.stop_after)
+    if args.time_passes:
+        total = sum(t.seconds for t in result.timings) or 1e-12
+        lines = [f"{'pass':<16}{'seconds':>10}{'share':>8}"]
+        lines += [f"{t.name:<16}{t.seconds:>10.4f}{t.seconds / total:>8.1%}" for t in result.timings]
+        lines.append(f"{'total':<16}{total:>10.4f}")
+        print("\n".join(lines), file=sys.stderr)
+    if args.emit == "ir" and isinstance(result.ir, NetworkIR):
+        write_output(args.output, format_network(result.ir, args.layer))
+    print_diagnostics(diagnostics)
+    return EXIT_INPUT if diagnostics.has_errors else EXIT_OK
+
+
+def _add_compile(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compile", help="run the pass pipeline on a network (and its hardware)",
+        description="Lower a mapping file through the pass pipeline (see `maestroc passes`) and print the "
+                    "result. The IR can be printed before or after any pass.")
+    p.add_argument("network", metavar="NET.m", help="mapping file (layers with dataflows)")
+    p.add_argument("--hw", metavar="HW.m", help="hardware file; needed to size the cluster levels")
+    p.add_argument("--emit", choices=("ir", "none"), default="ir", help="what to print at the end (default: ir)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE (atomically) instead of stdout")
+    p.add_argument("--layer", metavar="NAME", help="show only this layer's IR")
+    p.add_argument("--print-ir-after", metavar="PASS", action="append", help="print the IR after PASS (repeatable)")
+    p.add_argument("--print-ir-before", metavar="PASS", action="append", help="print the IR before PASS (repeatable)")
+    p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass")
+    p.add_argument("--stop-after", metavar="PASS", help="stop the pipeline after PASS")
+    p.add_argument("--time-passes", action="store_true", help="print a table of time per pass (stderr)")
+    p.add_argument("--verify-each", action="store_true", help="check the IR invariants after every pass")
+    p.add_argument("--dump-dir", metavar="DIR", help="write IR dumps to DIR, one numbered file per dump")
+    p.set_defaults(run=cmd_compile)
+
+
+def cmd_passes(args: argparse.Namespace) -> int:
+    width = max(len(p.name) for p in PIPELINE)
+    for index, p in enumerate(PIPELINE, start=1):
+        print(f"{index:>2}. {p.name:<{width}}  {p.summary}")
+    return EXIT_OK
+
+
+def _add_passes(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("passes", help="list the pass pipeline", description="List the passes, in order.")
+    p.set_defaults(run=cmd_passes)
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    for key in (args.disable or []) + (args.enable or []):
+        if key not in RULES_BY_KEY:
+            print(f"maestroc: unknown lint rule {key!r}; see `maestroc lint --list-rules`", file=sys.stderr)
+            return EXIT_INPUT
+    if args.list_rules:
+        for rule in RULES:
+            state = "" if rule.enabled_by_default else "  (off by default)"
+            print(f"{rule.code}  {rule.name:<26} {rule.severity.value:<8} {rule.summary}{state}")
+        return EXIT_OK
+    if not args.network:
+        print("maestroc lint: a network file is needed", file=sys.stderr)
+        return EXIT_INPUT
+    diagnostics = Diagnostics()
+    tree, hardware = _load_inputs(args.network, args.hw, diagnostics)
+    if tree is None or diagnostics.has_errors:
+        print_diagnostics(diagnostics)
+        return EXIT_INPUT
+    findings = Diagnostics()
+    result = run_pipeline(tree, PIPELINE, PassContext(findings, hardware))
+    disabled = {RULES_BY_KEY[k].code for k in args.disable or []}
+    enabled = {RULES_BY_KEY[k].code for k in args.enable or []}
+    warnings = [r for r in RULES if r.severity.value == "warning" and r.code not in disabled
+                and (r.enabled_by_default or r.code in enabled)]
+    assert isinstance(result.ir, NetworkIR)
+    items = list(findings) + [r.diagnostic for r in run_rules(result.ir, warnings)]
+    items = [d for d in items if d.code not in disabled or d.severity.value == "error"]
+    items.sort(key=lambda d: (d.span.line if d.span else 0, d.span.column if d.span else 0))
+    if args.format == "text" and args.output is None:
+        print_diagnostics(items, sys.stdout)
+    else:
+        write_output(args.output, format_findings(items, args.format))
+    print_diagnostics(diagnostics)  # front-end warnings, if any
+    failing = [d for d in items if d.severity.value == "error" or args.werror]
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _add_lint(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "lint", help="check a dataflow for illegal and wasteful mappings",
+        description="Run the pass pipeline and the lint rules (docs/lint.md). Exit status 0 when clean, 1 when a "
+                    "finding is an error (or any finding, with --werror), 2 on input errors. Silence a warning "
+                    "on one directive with `// maestroc: disable=RULE` on the line above it.")
+    p.add_argument("network", metavar="NET.m", nargs="?", help="mapping file")
+    p.add_argument("--hw", metavar="HW.m", help="hardware file; enables the hardware-dependent rules")
+    p.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format")
+    p.add_argument("--disable", metavar="RULE", action="append", help="turn a warning rule off (code or name)")
+    p.add_argument("--enable", metavar="RULE", action="append", help="turn on a rule that is off by default")
+    p.add_argument("--werror", action="store_true", help="treat warnings as errors (exit status 1)")
+    p.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the findings to FILE instead of stdout")
+    p.set_defaults(run=cmd_lint)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="maestroc",
@@ -64,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"maestroc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_parse(sub)
+    _add_compile(sub)
+    _add_lint(sub)
+    _add_passes(sub)
     return parser
 
 

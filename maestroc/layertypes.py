@@ -21,7 +21,8 @@ class LayerType:
     required: tuple[tuple[str, ...], ...]  # each entry: one of these must be declared
     input: tuple[str, ...]
     weight: tuple[str, ...]
-    output: tuple[str, ...]
+    output: tuple[str, ...]  # output-centric names: MAESTRO writes Y, X and means Y', X'
+
     description: str
 
     def tensors(self, has_batch: bool) -> dict[str, tuple[str, ...]]:
@@ -39,13 +40,13 @@ LAYER_TYPES: dict[str, LayerType] = {
     t.name: t
     for t in (
         LayerType("CONV", _CONV_DIMS, _CONV_REQUIRED, ("N", "C", "Y", "X"), ("K", "C", "R", "S"),
-                  ("N", "K", "Y", "X"), "convolution"),
+                  ("N", "K", "Y'", "X'"), "convolution"),
         LayerType("TRCONV", _CONV_DIMS, _CONV_REQUIRED, ("N", "C", "Y", "X"), ("K", "C", "R", "S"),
-                  ("N", "K", "Y", "X"), "transposed convolution (modelled as CONV, as MAESTRO does)"),
+                  ("N", "K", "Y'", "X'"), "transposed convolution (modelled as CONV, as MAESTRO does)"),
         LayerType("DSCONV", _CONV_DIMS, _CONV_REQUIRED[1:], ("N", "C", "Y", "X"), ("C", "R", "S"),
-                  ("N", "C", "Y", "X"), "depthwise convolution (K is ignored)"),
+                  ("N", "C", "Y'", "X'"), "depthwise convolution (K is ignored)"),
         LayerType("NGCONV", ("G",) + _CONV_DIMS, (("G",),) + _CONV_REQUIRED, ("N", "G", "C", "Y", "X"),
-                  ("G", "K", "C", "R", "S"), ("N", "G", "K", "C", "Y", "X"), "grouped convolution"),
+                  ("G", "K", "C", "R", "S"), ("N", "G", "K", "C", "Y'", "X'"), "grouped convolution"),
         LayerType("GEMM", ("M", "N", "K"), (("M",), ("N",), ("K",)), ("M", "K"), ("K", "N"), ("M", "N"),
                   "matrix multiplication (M x K) x (K x N)"),
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 from conftest import ROOT
+import maestroc.lint  # noqa: F401  (registers the lint codes, documented in docs/lint.md)
 from maestroc.diagnostics import CODES
 
 
 def test_every_diagnostic_code_is_documented() -> None:
     text = (ROOT / "docs/diagnostics.md").read_text()
     documented = set(re.findall(r"^\| ([EW]\d{3}) \|", text, re.MULTILINE))
-    assert documented == set(CODES)
+    assert documented == {code for code in CODES if code[0] in "EW"}
 
 
 def test_ci_runs_the_readme_test_command() -> None:

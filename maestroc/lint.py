@@ -1,0 +1,310 @@
+"""Lint rules: what makes a dataflow illegal (errors) or wasteful (warnings).
+
+Each rule has a stable code (``L1xx`` errors, ``L2xx`` warnings), a name a user
+can pass to ``--disable``/``--enable`` or silence in the source with
+``// maestroc: disable=NAME`` on the line above (or at the end of) the directive,
+and a check over one layer of the normalised IR. Error rules are what the
+legality pass enforces: a layer with an error cannot be analysed. Every rule is
+documented, with a bad and a good example, in docs/lint.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from math import prod
+from typing import Callable, Iterable, Iterator
+
+from maestroc.diagnostics import CODES, SOURCES, Diagnostic, Severity, Span
+from maestroc.ir import LayerIR, Level, Loop, NetworkIR
+from maestroc.layertypes import OUTPUT_DIMS, SLIDING
+
+MAX_CLUSTER_DIRECTIVES = 3  # MAESTRO models 4 NoC levels: at most 3 user Clusters
+
+
+@dataclass(frozen=True)
+class Finding:
+    span: Span | None
+    message: str
+    helps: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+Check = Callable[[LayerIR, NetworkIR], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    check: Check
+    needs_hardware: bool = False
+    enabled_by_default: bool = True
+
+
+def _level_label(index: int) -> str:
+    return f"level {index}"
+
+
+def _levels(layer: LayerIR) -> Iterator[tuple[int, Level]]:
+    return enumerate(layer.levels)
+
+
+def _level_span(layer: LayerIR, index: int) -> Span:
+    level = layer.levels[index]
+    user = [loop.span for loop in level.loops if loop.span is not None]
+    if user:
+        return user[0]
+    if index > 0 and layer.levels[index - 1].cluster and layer.levels[index - 1].cluster.span:
+        return layer.levels[index - 1].cluster.span  # type: ignore[return-value]
+    return layer.span
+
+
+def check_no_spatial_map(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    for index, level in _levels(layer):
+        if not level.spatial_loops:
+            yield Finding(_level_span(layer, index),
+                          f"{_level_label(index)} of layer `{layer.name}` has no SpatialMap: nothing is spread "
+                          "across its sub-clusters",
+                          helps=("map one dimension with `SpatialMap(size, offset) D;` at this level",))
+
+
+def check_too_many_spatial_maps(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    for index, level in _levels(layer):
+        spatial = level.spatial_loops
+        if len(spatial) > 2:
+            yield Finding(spatial[2].span or _level_span(layer, index),
+                          f"{_level_label(index)} of layer `{layer.name}` has {len(spatial)} SpatialMaps; MAESTRO "
+                          "models at most two per level (the second only as a reuse dimension)",
+                          helps=("split the level with a `Cluster` directive",))
+
+
+def check_dim_not_in_layer(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    dims = layer.dim_table()
+    for index, level in _levels(layer):
+        for loop in level.loops:
+            if loop.from_user and loop.dim not in dims:
+                yield Finding(loop.span, f"layer `{layer.name}` has no dimension `{loop.dim}`",
+                              notes=(f"its dimensions: {' '.join(dims)}",),
+                              helps=(f"declare `{loop.dim}` in `Dimensions` or remove this directive",))
+
+
+def check_window_temporal_map(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    dims = layer.dim_table()
+    for _, level in _levels(layer):
+        for loop in level.loops:
+            if loop.from_user and not loop.spatial and loop.dim in ("R", "S") and loop.dim in dims:
+                full = dims[loop.dim]
+                if loop.size != loop.offset:
+                    yield Finding(loop.span, f"TemporalMap on `{loop.dim}` must have size = offset "
+                                  f"(here {loop.size} and {loop.offset}); MAESTRO rejects this mapping",
+                                  helps=(f"write `TemporalMap(Sz({loop.dim}),Sz({loop.dim})) {loop.dim};`",))
+                elif loop.size != full:
+                    yield Finding(loop.span, f"TemporalMap on `{loop.dim}` must cover the whole filter: size "
+                                  f"{loop.size}, but `{loop.dim}` is {full}; MAESTRO rejects this mapping",
+                                  helps=(f"write `TemporalMap(Sz({loop.dim}),Sz({loop.dim})) {loop.dim};`",))
+
+
+def check_output_dim_without_window(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    for index, level in _levels(layer):
+        for loop in level.loops:
+            if loop.dim in OUTPUT_DIMS:
+                window = SLIDING[OUTPUT_DIMS[loop.dim]]
+                reason = (f"this level also maps `{OUTPUT_DIMS[loop.dim]}`" if level.find(OUTPUT_DIMS[loop.dim])
+                          else f"it has no `{window}` directive")
+                yield Finding(loop.span or _level_span(layer, index),
+                              f"`{loop.dim}` cannot be converted to `{OUTPUT_DIMS[loop.dim]}` at "
+                              f"{_level_label(index)}: {reason} (MAESTRO reads an uninitialised size here)",
+                              helps=(f"add `TemporalMap(Sz({window}),Sz({window})) {window};` to this level",))
+
+
+def check_cluster_exceeds_pes(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    hardware = network.hardware
+    if hardware is None or not layer.levels:
+        return
+    clusters = [level.cluster for level in layer.levels if level.cluster is not None]
+    total = prod(c.size for c in clusters)
+    if clusters and total > hardware.num_pes:
+        culprit = clusters[0]
+        yield Finding(culprit.span or layer.span,
+                      f"the Cluster sizes of layer `{layer.name}` need {total} PEs, but the hardware has "
+                      f"{hardware.num_pes}: the top level gets no sub-cluster (MAESTRO divides by zero)",
+                      helps=(f"use at most {hardware.num_pes} PEs per cluster, or more PEs",))
+
+
+def check_too_many_cluster_levels(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    clusters = [level.cluster for level in layer.levels if level.cluster is not None]
+    if len(clusters) > MAX_CLUSTER_DIRECTIVES:
+        extra = clusters[MAX_CLUSTER_DIRECTIVES]
+        yield Finding(extra.span or layer.span,
+                      f"layer `{layer.name}` has {len(clusters)} Cluster directives; the model supports at most "
+                      f"{MAX_CLUSTER_DIRECTIVES} (4 levels of NoC)")
+
+
+def check_no_dataflow(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    if layer.levels or layer.directives:
+        return
+    helps = ("add a `Dataflow { ... }` block to the layer (a template from samples/dataflows/ can be pasted in)",)
+    if all(not other.levels and not other.directives for other in network.layers):
+        if layer is network.layers[0]:
+            yield Finding(layer.span, f"no layer of network `{network.name}` has a dataflow: this is a model file "
+                          "(MAESTRO crashes on it)", helps=helps)
+    else:
+        yield Finding(layer.span, f"layer `{layer.name}` has no dataflow and no earlier layer to copy one from "
+                      "(MAESTRO crashes here)", helps=helps)
+
+
+def check_map_larger_than_dim(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    for index, level in _levels(layer):
+        dims = level.dim_table()
+        for loop in level.loops:
+            if loop.from_user and loop.dim in dims and loop.size > dims[loop.dim] and loop.dim not in ("R", "S"):
+                yield Finding(loop.span, f"map size {loop.size} is larger than `{loop.dim}` = {dims[loop.dim]} "
+                              f"at {_level_label(index)} of layer `{layer.name}`; MAESTRO treats it as a "
+                              "partial (edge) tile",
+                              helps=(f"use a size of at most {dims[loop.dim]}",))
+
+
+def _spatial_chunks(loop: Loop, extent: int) -> int:
+    if extent <= loop.size:
+        return 1
+    return -(-(extent - loop.size) // loop.offset) + 1
+
+
+def check_idle_sub_clusters(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    for index, level in _levels(layer):
+        spatial = level.spatial_loops
+        dims = level.dim_table()
+        if not spatial or level.sub_clusters is None or spatial[0].dim not in dims:
+            continue
+        loop = spatial[0]
+        chunks = _spatial_chunks(loop, dims[loop.dim])
+        if 0 < chunks < level.sub_clusters:
+            unit = "PEs" if index == len(layer.levels) - 1 else "sub-clusters"
+            yield Finding(loop.span or _level_span(layer, index),
+                          f"only {chunks} of {level.sub_clusters} {unit} get work at {_level_label(index)} of layer "
+                          f"`{layer.name}` (`{loop.dim}` = {dims[loop.dim]} in chunks of {loop.size})",
+                          helps=("map a larger dimension spatially, or use smaller clusters",))
+
+
+def check_uneven_spatial_split(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    for index, level in _levels(layer):
+        spatial = level.spatial_loops
+        dims = level.dim_table()
+        if not spatial or not level.sub_clusters or spatial[0].dim not in dims:
+            continue
+        loop = spatial[0]
+        chunks = _spatial_chunks(loop, dims[loop.dim])
+        if chunks > level.sub_clusters and chunks % level.sub_clusters:
+            yield Finding(loop.span or _level_span(layer, index),
+                          f"`{loop.dim}` splits into {chunks} chunks over {level.sub_clusters} units at "
+                          f"{_level_label(index)} of layer `{layer.name}`: the last spatial step uses only "
+                          f"{chunks % level.sub_clusters}")
+
+
+def check_implicit_unroll(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    if not layer.levels:
+        return
+    for loop in layer.levels[0].loops:
+        if loop.origin.startswith("unrolled") and loop.size > 1:
+            yield Finding(layer.span, f"dimension `{loop.dim}` ({loop.size}) of layer `{layer.name}` is not in the "
+                          "dataflow: it is unrolled in one step (`TemporalMap"
+                          f"({loop.size},{loop.size}) {loop.dim}`), which needs a buffer for all of it",
+                          helps=(f"map `{loop.dim}` explicitly, e.g. `TemporalMap(1,1) {loop.dim};`",))
+
+
+def check_stride_discards_offset(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    for index, level in _levels(layer):
+        for loop in level.loops:
+            if loop.from_user and "stride" in loop.origin and loop.dim in SLIDING:
+                written = re.search(r"was \((\d+), (\d+)\)", loop.origin)
+                if written and int(written.group(2)) != 1:
+                    yield Finding(loop.span, f"the offset {written.group(2)} of this `{loop.dim}` map is replaced "
+                                  f"by {loop.offset} because of stride {layer.stride_of(loop.dim)}: offsets are "
+                                  "written as for stride 1",
+                                  helps=("write the offset for stride 1 (usually 1); the stride is applied for you",))
+
+
+def check_copied_dataflow(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    if layer.dataflow_from:
+        yield Finding(layer.span, f"layer `{layer.name}` has no Dataflow and reuses the one of `{layer.dataflow_from}` "
+                      "(with sizes resolved for that layer)",
+                      helps=("give the layer its own `Dataflow { ... }` block",))
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("L101", "no-spatial-map", Severity.ERROR, "a cluster level with no SpatialMap", check_no_spatial_map),
+    Rule("L102", "too-many-spatial-maps", Severity.ERROR, "more than two SpatialMaps in one level",
+         check_too_many_spatial_maps),
+    Rule("L103", "dim-not-in-layer", Severity.ERROR, "a directive on a dimension the layer does not declare",
+         check_dim_not_in_layer),
+    Rule("L104", "window-temporal-map", Severity.ERROR,
+         "an R/S TemporalMap whose size differs from its offset or from the filter size",
+         check_window_temporal_map),
+    Rule("L105", "output-dim-without-window", Severity.ERROR,
+         "Y'/X' mapped at a level with no R/S directive (or with Y/X as well)", check_output_dim_without_window),
+    Rule("L106", "cluster-exceeds-pes", Severity.ERROR, "Cluster sizes that need more PEs than the hardware has",
+         check_cluster_exceeds_pes, needs_hardware=True),
+    Rule("L107", "too-many-cluster-levels", Severity.ERROR, "more Cluster directives than the model supports (3)",
+         check_too_many_cluster_levels),
+    Rule("L108", "no-dataflow", Severity.ERROR, "a layer with no dataflow and none to copy", check_no_dataflow),
+    Rule("L201", "map-larger-than-dim", Severity.WARNING, "a map size larger than the dimension at its level",
+         check_map_larger_than_dim),
+    Rule("L202", "idle-sub-clusters", Severity.WARNING, "fewer spatial chunks than sub-clusters",
+         check_idle_sub_clusters, needs_hardware=True),
+    Rule("L203", "uneven-spatial-split", Severity.WARNING, "a last spatial step with partly idle sub-clusters",
+         check_uneven_spatial_split, needs_hardware=True, enabled_by_default=False),
+    Rule("L204", "implicit-unroll", Severity.WARNING, "a dimension left out of the dataflow (unrolled in one step)",
+         check_implicit_unroll),
+    Rule("L205", "stride-discards-offset", Severity.WARNING, "a Y/X offset that the stride rule replaces",
+         check_stride_discards_offset),
+    Rule("L206", "copied-dataflow", Severity.WARNING, "a layer that reuses the previous layer's dataflow",
+         check_copied_dataflow),
+)
+
+RULES_BY_KEY: dict[str, Rule] = {key: rule for rule in RULES for key in (rule.code, rule.name)}
+ERROR_RULES: tuple[Rule, ...] = tuple(r for r in RULES if r.severity is Severity.ERROR)
+
+CODES.update({rule.code: f"{rule.name}: {rule.summary}" for rule in RULES})
+
+_SUPPRESS = re.compile(r"//\s*maestroc:\s*disable=([\w,\- ]+)")
+
+
+def suppressed(rule: Rule, span: Span | None) -> bool:
+    """True if the line of ``span`` or the line above carries ``// maestroc: disable=`` for the rule.
+
+    Errors cannot be silenced: a layer with an error cannot be analysed.
+    """
+    if span is None or rule.severity is Severity.ERROR:
+        return False
+    for number in (span.line, span.line - 1):
+        line = SOURCES.line(span.path, number)
+        match = _SUPPRESS.search(line or "")
+        if match and {rule.code, rule.name} & {w.strip() for w in match.group(1).split(",")}:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class LintResult:
+    rule: Rule
+    layer: str
+    diagnostic: Diagnostic
+
+
+def run_rules(network: NetworkIR, rules: Iterable[Rule]) -> list[LintResult]:
+    """Every finding of ``rules`` over every layer, minus the ones silenced in the source."""
+    results: list[LintResult] = []
+    for layer in network.layers:
+        for rule in rules:
+            if rule.needs_hardware and network.hardware is None:
+                continue
+            for finding in rule.check(layer, network):
+                if suppressed(rule, finding.span):
+                    continue
+                notes = finding.notes + (f"lint rule `{rule.name}`",)
+                results.append(LintResult(rule, layer.name, Diagnostic(
+                    rule.severity, rule.code, finding.message, finding.span, notes, finding.helps)))
+    return results

@@ -1,0 +1,36 @@
+"""Writing results: atomically to a file, or to stdout; never silently over a user's files."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def write_output(path: str | None, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file renamed over it), or to stdout."""
+    if path is None or path == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def prepare_dump_dir(path: str) -> str | None:
+    """Create ``path`` for IR dumps; a problem message if it exists and is not an empty folder."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        return f"--dump-dir {path}: exists and is not a folder"
+    if folder.is_dir() and any(folder.iterdir()):
+        return f"--dump-dir {path}: folder is not empty (maestroc does not overwrite files it did not write)"
+    folder.mkdir(parents=True, exist_ok=True)
+    return None

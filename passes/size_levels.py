@@ -1,0 +1,33 @@
+"""size-levels: how many sub-clusters (or PEs) each level spreads over, for the hardware.
+
+ALGORITHM.md 2.2: the top level gets ``floor(num_pes / product of Cluster sizes)``
+sub-clusters; each lower level gets the size of the Cluster that closed the level
+above. Without a hardware description the counts stay unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from math import prod
+
+from maestroc.ir import LayerIR, NetworkIR
+from maestroc.pipeline import PassContext
+
+
+class SizeLevels:
+    name = "size-levels"
+    summary = "set sub-clusters per level: num_pes // product(Cluster sizes) at the top, the Cluster size below"
+
+    def run(self, network: NetworkIR, context: PassContext) -> NetworkIR:
+        if context.hardware is None:
+            return network
+        return replace(network, hardware=context.hardware,
+                       layers=tuple(self._layer(layer, context.hardware.num_pes) for layer in network.layers))
+
+    @staticmethod
+    def _layer(layer: LayerIR, num_pes: int) -> LayerIR:
+        if not layer.levels:
+            return layer
+        sizes = [level.cluster.size for level in layer.levels if level.cluster is not None]
+        counts = [num_pes // prod(sizes)] + sizes
+        return layer.with_levels([replace(level, sub_clusters=count) for level, count in zip(layer.levels, counts)])
