@@ -1,0 +1,555 @@
+"""MAESTRO's data-centric cost model: iteration cases, reuse, traffic, delays, buffers.
+
+This is the one implementation of the model (ALGORITHM.md section 3 with the
+rules of CORRECTIONS.md, cited as C1-C15 and E1-E13). It runs on one layer of the
+normalised IR for one top-level sub-cluster count, and yields a
+:class:`LayerCost`: every count as an exact int, and every quantity that depends
+on the NoC bandwidth, NoC latency, off-chip bandwidth or SIMD lanes as a sympy
+expression in those symbols (maestroc.symbolic). The report, the CSV, the JSON
+and the DSE all evaluate these expressions; nothing else computes a cost.
+
+Vocabulary: a *level* is a cluster level of the IR; each loop ("directive") of a
+level has iteration *states* (Init, Steady, Edge) and a *case* is one state per
+directive, occurring ``occ`` times. ``P`` is the level's sub-cluster count and
+``n_edge`` the number of active sub-clusters at a spatial edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from math import prod
+from typing import Iterator
+
+from maestroc.ir import LayerIR, Level, Loop
+from maestroc.layertypes import OUTPUT_DIMS, SLIDING
+from maestroc.symbolic import (NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES, Value, cdiv, tdiv, trunc_div,
+                               vmax, vmin, vsum)
+
+INIT, STEADY, EDGE = "Init", "Steady", "Edge"
+TENSORS = ("input", "weight", "output")
+# MAESTRO names the output's spatial coordinates by the input dims (Y, X) and maps them to Y', X'.
+_INPUT_NAME = {o: i for o, i in OUTPUT_DIMS.items()}
+_OUTPUT_NAME = {i: o for o, i in OUTPUT_DIMS.items()}
+
+
+@dataclass(frozen=True)
+class State:
+    """One iteration state of a directive (DFA_iteration-analysis)."""
+
+    position: str
+    occurrences: int
+    unrolled: bool = False
+    init_edge: bool = False
+    edge_edge: bool = False  # a spatial state with one partially filled sub-cluster
+
+    @property
+    def is_edge(self) -> bool:
+        """C10: the Edge position, or an Init state whose tile exceeds the dimension."""
+        return self.position == EDGE or self.init_edge
+
+
+@dataclass
+class Tables:
+    """Mapping-size tables of a level (C4: from its static dims), plus n_edge (C5)."""
+
+    mapped: dict[str, int]
+    unique: dict[str, int]
+    mapped_edge: dict[str, int]
+    unique_edge: dict[str, int]
+    n_edge: int
+
+
+@dataclass
+class LevelResult:
+    """What one analysis of a level yields (MAESTRO's CostAnalyisResults)."""
+
+    runtime: Value = 0
+    macs: int = 0
+    l1_read: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
+    l1_write: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
+    l2_read: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
+    l2_write: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
+    l2_req: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
+    l1_req: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
+    peak_bw: Value = 0
+    avg_bw_sum: Value = 0  # divided by total_occurrences for the average
+    total_occurrences: int = 0
+    offchip_bw: Value = 0
+    delay_min: dict[str, Value] = field(default_factory=dict)
+    delay_max: dict[str, Value] = field(default_factory=dict)
+    delay_sum: dict[str, Value] = field(default_factory=dict)
+    active_sum: Fraction = Fraction(0)
+    arithmetic_intensity: float = 0.0
+    # Results MAESTRO pushes for this subtree, and the L1 requirement of the first one (C7).
+    results_pushed: int = 1
+    first_l1_req: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def avg_active(self) -> Fraction:
+        return self.active_sum / self.total_occurrences if self.total_occurrences else self.active_sum
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """A layer's cost: ints, and expressions in the hardware symbols, for one top-level ``P``."""
+
+    top: LevelResult
+    top_sub_clusters: int
+    num_levels: int
+    declared: tuple[tuple[str, int], ...]
+    tensor_dims: dict[str, tuple[str, ...]]
+
+
+def _by_dim(level: Level) -> dict[str, int]:
+    """Index of the first loop over each dim (MAESTRO's FindDirective)."""
+    first: dict[str, int] = {}
+    for index, loop in enumerate(level.loops):
+        first.setdefault(loop.dim, index)
+    return first
+
+
+def temporal_states(size: int, offset: int, extent: int) -> list[State]:
+    unrolled, init_edge = extent <= size, extent < size
+    states = [State(INIT, 1, unrolled, init_edge)]
+    steady = trunc_div(extent - size, offset)
+    if size < extent and steady > 0:
+        states.append(State(STEADY, steady))
+    if not init_edge and steady * offset + size < extent:
+        states.append(State(EDGE, 1))
+    return states
+
+
+def spatial_states(size: int, offset: int, extent: int, parts: int) -> list[State]:
+    coverage = size + offset * (parts - 1)
+    unrolled, init_edge = extent <= coverage, extent < coverage
+    states = [State(INIT, 1, unrolled, init_edge, edge_edge=init_edge)]
+    steady = trunc_div(trunc_div(extent - size, offset) + 1, parts) - 1
+    has_edge = not unrolled and ((steady + 1) * offset * parts + coverage > extent) and \
+        (steady * offset * parts + coverage != extent)
+    if coverage < extent and steady > 0:
+        states.append(State(STEADY, steady))
+    remaining = extent - (steady + 1) * offset * parts
+    active = 1 if remaining < size else trunc_div(remaining - size, offset) + 1
+    edge_edge = (active - 1) * offset + size < remaining
+    if not init_edge and has_edge:
+        states.append(State(EDGE, 1, edge_edge=edge_edge))
+    return states
+
+
+def edge_sub_clusters(size: int, offset: int, extent: int, parts: int) -> int:
+    """C5: active sub-clusters at a spatial edge, from the static dims."""
+    coverage = offset * (parts - 1) + size
+    steady = trunc_div(trunc_div(extent - size, offset) + 1, parts) - 1
+    if extent > coverage:
+        remaining = extent - (steady + 1) * offset * parts
+        return 1 if remaining < size else trunc_div(remaining - size, offset) + 1
+    if extent > size:
+        n = trunc_div(extent - size, offset) + 1
+        return n + 1 if offset * (n - 1) + size < extent else n
+    return 1
+
+
+def mapping_tables(level: Level, parts: int) -> Tables:
+    """C4, C9 and ALGORITHM 3.2: mapped / unique / edge sizes from the level's static dims."""
+    dims = level.dim_table()
+    mapped: dict[str, int] = {}
+    unique: dict[str, int] = {}
+    mapped_edge: dict[str, int] = {}
+    unique_edge: dict[str, int] = {}
+    for loop in level.loops:
+        m, o, d = loop.size, loop.offset, dims.get(loop.dim, loop.size)
+        steady = max(trunc_div(d - m, o), 0)
+        has_edge = steady * o + m < d or m > d
+        mapped[loop.dim] = m
+        unique[loop.dim] = min(m, o)
+        if not loop.spatial and d <= m:
+            unique[loop.dim] = 0
+        edge = d - (steady + 1) * o
+        edge = d if edge < 0 else edge
+        mapped_edge[loop.dim] = edge if has_edge else m
+        unique_edge[loop.dim] = max(o - (m - edge), 0)
+    for loop in level.loops:
+        if loop.dim in SLIDING:
+            window = SLIDING[loop.dim]
+            out = _OUTPUT_NAME[loop.dim]
+            mapped[out] = mapped[loop.dim] - mapped.get(window, 0) + 1
+            unique[out] = min(loop.offset, loop.size)
+            mapped_edge[out] = mapped_edge[loop.dim] - mapped_edge.get(window, 0) + 1
+            unique_edge[out] = min(loop.offset, mapped_edge[out])
+    spatial = level.spatial_loops
+    n_edge = 1
+    if spatial:
+        first = spatial[0]
+        n_edge = edge_sub_clusters(first.size, first.offset, dims.get(first.dim, first.size), parts)
+    return Tables(mapped, unique, mapped_edge, unique_edge, n_edge)
+
+
+def case_order(state_lists: list[list[State]]) -> Iterator[tuple[State, ...]]:
+    """MAESTRO's enumeration of the cases (C12): a shifted odometer, case 0 all-Init."""
+    counts = [len(s) for s in state_lists]
+    frequency = [prod(counts[i + 1:]) for i in range(len(counts))]
+    counters = [0] * len(counts)
+    for case in range(prod(counts)):
+        states = []
+        for i, options in enumerate(state_lists):
+            states.append(options[counters[i]])
+            if case % frequency[i] == 0:
+                counters[i] = (counters[i] + 1) % counts[i]
+        yield tuple(states)
+
+
+class LayerAnalysis:
+    """The cost analysis of one layer: levels analysed top-down, sub-levels per case (C4)."""
+
+    def __init__(self, layer: LayerIR) -> None:
+        self.layer = layer
+        self.levels = layer.levels
+        self.tensors = {t.name: tuple(_INPUT_NAME.get(d, d) for d in t.dims) for t in layer.tensors}
+        self.tables = [mapping_tables(level, level.sub_clusters or 1) for level in self.levels]
+        self.first_index = [_by_dim(level) for level in self.levels]
+        self._cache: dict[tuple[int, tuple[tuple[str, int], ...]], LevelResult] = {}
+
+    # ---- per-directive lookups -------------------------------------------------------------
+    def _state(self, level: int, states: tuple[State, ...], dim: str) -> State | None:
+        index = self.first_index[level].get(dim)
+        return None if index is None else states[index]
+
+    def _spatial_coupling(self, level: int, states: tuple[State, ...], dims: tuple[str, ...],
+                          all_spatial: bool = False) -> tuple[bool, bool, State | None]:
+        """(is spatially mapped, is at a spatial edge, the spatial state) for a tensor's dims."""
+        loops = self.levels[level].loops
+        mapped = edge = False
+        state: State | None = None
+        for dim in dims:
+            index = self.first_index[level].get(dim)
+            if index is not None and loops[index].spatial:
+                mapped, state = True, states[index]
+                edge = edge or state.is_edge
+        if all_spatial:
+            for index, loop in enumerate(loops):
+                if loop.spatial:
+                    mapped, state = True, states[index]
+                    edge = edge or state.is_edge
+        return mapped, edge, state
+
+    # ---- volumes (CA_reuse-analysis) ----------------------------------------------------------
+    def _pe_mapped(self, level: int, states: tuple[State, ...], tensor: str, first: bool, ee: bool) -> int:
+        t, volume = self.tables[level], 1
+        coupled = self.tensors[tensor]
+        for loop in self.levels[level].loops:
+            if loop.dim not in coupled:
+                continue
+            state = self._state(level, states, loop.dim)
+            if not loop.spatial:
+                volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
+            elif state.is_edge:
+                if t.n_edge == 1 and (first or ee):
+                    volume *= t.mapped_edge.get(loop.dim, 0)
+                elif t.n_edge > 1:
+                    volume *= t.mapped_edge.get(loop.dim, 0) if ee else t.mapped.get(loop.dim, 0)
+            else:
+                volume *= t.mapped.get(loop.dim, 0)
+        return volume
+
+    def _pe_ingress(self, level: int, states: tuple[State, ...], tensor: str, first: bool, ee: bool) -> int:
+        """C1-C3: one sub-cluster's ingress of an input tensor in a case."""
+        loops = self.levels[level].loops
+        changing = max((i for i, loop in enumerate(loops)
+                        if self._state(level, states, loop.dim).position != INIT), default=-1)
+        if changing == -1:
+            return self._pe_mapped(level, states, tensor, first, ee)
+        t, coupled = self.tables[level], self.tensors[tensor]
+        inited = any(loop.dim in coupled and i > changing and self._state(level, states, loop.dim).position == INIT
+                     and not self._state(level, states, loop.dim).unrolled for i, loop in enumerate(loops))
+        volume, touched = 1, False
+        for i, loop in enumerate(loops):
+            if loop.dim not in coupled:
+                continue
+            state = self._state(level, states, loop.dim)
+            touched = touched or i == changing
+            mapped = t.mapped_edge.get(loop.dim, 0) if ee else t.mapped.get(loop.dim, 0)
+            unique = t.unique_edge.get(loop.dim, 0) if ee else t.unique.get(loop.dim, 0)
+            if not loop.spatial:
+                if state.position == INIT:
+                    volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
+                elif i == changing and not inited:
+                    volume *= max(t.unique.get(loop.dim, 0), 1)
+                else:
+                    volume *= t.mapped.get(loop.dim, 0)
+            elif first:
+                volume *= mapped
+            elif state.position == INIT:
+                volume *= mapped if i <= changing else unique
+            else:
+                volume *= unique if (not inited and i == changing) else mapped
+        return volume if touched else 0
+
+    def _spread(self, level: int, states: tuple[State, ...], dims: tuple[str, ...], pe, all_spatial: bool = False,
+                edge_pe=None) -> int:
+        """Sum a per-sub-cluster volume over the active sub-clusters (spatial aggregation, C5)."""
+        parts, n_edge = self.levels[level].sub_clusters or 1, self.tables[level].n_edge
+        mapped, edge, state = self._spatial_coupling(level, states, dims, all_spatial)
+        if not mapped:
+            return pe(True, False)
+        if not edge:
+            return pe(True, False) + (parts - 1) * pe(False, False)
+        ee = state.edge_edge
+        total = pe(True, True) if n_edge == 1 and ee else pe(True, False)
+        if n_edge > 1:
+            total += max(n_edge - ee - 1, 0) * pe(False, False) + ee * (edge_pe or pe)(False, True)
+        return total
+
+    def ingress(self, level: int, states: tuple[State, ...], tensor: str) -> int:
+        return self._spread(level, states, self.tensors[tensor],
+                            lambda first, ee: self._pe_ingress(level, states, tensor, first, ee))
+
+    def _pe_egress(self, level: int, states: tuple[State, ...], psum: bool, first: bool, ee: bool,
+                   reuse: bool = True) -> int:
+        """C10: one sub-cluster's output tile (and, with ``psum``, its partial sums per output)."""
+        t, out = self.tables[level], self.tensors["output"]
+        loops, volume = self.levels[level].loops, 1
+        n_edge = t.n_edge
+
+        def spatial_factor(state: State, table_dim: str, edge_dim: str, init_edge_table: dict[str, int]) -> int:
+            if state.position == INIT:
+                if state.is_edge and ee:
+                    if n_edge == 1:
+                        return t.mapped_edge.get(table_dim, 0)
+                    return init_edge_table.get(table_dim, 0)
+                if first:
+                    return t.mapped.get(table_dim, 0)
+                return t.unique.get(table_dim, 0) or 1
+            if state.position == STEADY:
+                return t.mapped.get(table_dim, 0) if first else (t.unique.get(table_dim, 0) or 1)
+            if n_edge == 1 and (first or ee):
+                return t.mapped_edge.get(edge_dim, 0)
+            if n_edge > 1:
+                if ee:
+                    return t.unique_edge.get(table_dim, 0)
+                return t.mapped.get(table_dim, 0) if first else (t.unique.get(table_dim, 0) or 1)
+            return 1
+
+        if psum:
+            for loop in loops:
+                if loop.dim in out:
+                    continue
+                state = self._state(level, states, loop.dim)
+                if not loop.spatial:
+                    volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
+                else:
+                    volume *= spatial_factor(state, loop.dim, loop.dim, t.mapped_edge)
+        for dim in out:
+            index = self.first_index[level].get(dim)
+            if index is None:
+                continue
+            state, actual = states[index], _OUTPUT_NAME.get(dim, dim)
+            if not loops[index].spatial:
+                if state.position == INIT:
+                    volume *= t.mapped_edge.get(actual, 0) if state.is_edge else t.mapped.get(actual, 0)
+                elif state.position == STEADY:
+                    volume *= t.mapped.get(actual, 0)
+                else:
+                    volume *= t.mapped_edge.get(actual, 0)
+            else:
+                # At a spatial Edge with one active sub-cluster MAESTRO reads the input name (C10).
+                volume *= spatial_factor(state, actual, dim, t.unique_edge if reuse else t.mapped_edge)
+        return volume
+
+    def egress(self, level: int, states: tuple[State, ...]) -> int:
+        return self._spread(level, states, self.tensors["output"],
+                            lambda first, ee: self._pe_egress(level, states, False, first, ee))
+
+    def partial_sums(self, level: int, states: tuple[State, ...]) -> int:
+        mapped, edge, state = self._spatial_coupling(level, states, self.tensors["output"])
+        ee = bool(mapped and edge and self.tables[level].n_edge == 1 and state.edge_edge)
+        return self._pe_egress(level, states, True, True, ee)
+
+    def macs(self, level: int, states: tuple[State, ...]) -> int:
+        """C5: MACs of the case over the sub-clusters; full PEs count with the first PE's psums."""
+        parts, n_edge = self.levels[level].sub_clusters or 1, self.tables[level].n_edge
+        mapped, edge, state = self._spatial_coupling(level, states, self.tensors["output"], all_spatial=True)
+        if not mapped or not edge:
+            return parts * self._pe_egress(level, states, True, True, False)
+        ee = state.edge_edge
+        total = self._pe_egress(level, states, True, True, n_edge == 1 and ee)
+        if n_edge > 1:
+            total += max(n_edge - ee - 1, 0) * self._pe_egress(level, states, True, True, False)
+            total += ee * self._pe_egress(level, states, True, False, True, reuse=False)
+        return total
+
+    # ---- per-case sub-cluster dimensions --------------------------------------------------
+    def sub_dimensions(self, level: int, states: tuple[State, ...], ee: bool) -> tuple[tuple[str, int], ...]:
+        """ConstructSubClusterDimension: the chunk each sub-cluster gets in this case."""
+        t, dims = self.tables[level], {}
+        for loop in self.levels[level].loops:
+            if loop.dim in dims:
+                continue
+            state = self._state(level, states, loop.dim)
+            if not loop.spatial:
+                size = t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
+            elif state.position == STEADY or (state.position == INIT and not state.is_edge):
+                size = t.mapped.get(loop.dim, 0)
+            else:
+                size = t.mapped_edge.get(loop.dim, 0) if (t.n_edge == 1 or ee) else t.mapped.get(loop.dim, 0)
+            dims[loop.dim] = size
+        for reference, window in SLIDING.items():
+            if reference in dims:
+                dims[_OUTPUT_NAME[reference]] = dims[reference] - dims.get(window, 0) + 1
+        return tuple(dims.items())
+
+    # ---- the analysis of a level (AnalyzeClusterLevel_V2) ----------------------------------
+    def analyze(self, level: int = 0, dims: tuple[tuple[str, int], ...] | None = None) -> LevelResult:
+        if dims is None:
+            dims = self.levels[0].dims + tuple((k, v) for k, v in self.layer.dims if k in OUTPUT_DIMS)
+        key = (level, dims)
+        if key not in self._cache:
+            self._cache[key] = self._analyze(level, dict(dims))
+        return self._cache[key]
+
+    def _analyze(self, level: int, dims: dict[str, int]) -> LevelResult:
+        spec, t = self.levels[level], self.tables[level]
+        parts = spec.sub_clusters or 1
+        innermost = level == len(self.levels) - 1
+        state_lists = [
+            spatial_states(loop.size, loop.offset, dims.get(loop.dim, loop.size), parts) if loop.spatial
+            else temporal_states(loop.size, loop.offset, dims.get(loop.dim, loop.size))
+            for loop in spec.loops]
+        first_spatial = next(i for i, loop in enumerate(spec.loops) if loop.spatial)
+        result = LevelResult()
+        runtimes: list[Value] = []
+        processed = 0
+        offchip: Value = 0
+        in_off: Value = 0
+        out_off: Value = 0
+        delays: dict[str, list[tuple[int, Value]]] = {"ingress": [], "egress": [], "compute": []}
+        bw_terms: list[Value] = []
+        peak_terms: list[Value] = []
+        for states in case_order(state_lists):
+            occ = prod(s.occurrences for s in states)
+            if processed == 0:
+                self._update_buffers(level, states, dims, result)
+                if level == 0:
+                    in_off = tdiv(tdiv(result.l2_req["input"] + result.l2_req["weight"], OFFCHIP_BW), 2)
+                    out_off = tdiv(tdiv(result.l2_req["output"], OFFCHIP_BW), 2)
+            egress = self.egress(level, states)
+            macs = self.macs(level, states)
+            psum = self.partial_sums(level, states)
+            result.l2_write["output"] += occ * egress
+            result.l1_write["output"] += occ * macs
+            result.l1_read["output"] += occ * macs
+            if psum <= 0:
+                continue
+            ingress_total = 0
+            for tensor in ("input", "weight"):
+                ingress = self.ingress(level, states, tensor)
+                ingress_total += ingress
+                result.l2_read[tensor] += occ * ingress
+                result.l1_write[tensor] = result.l2_read[tensor]
+                result.l1_read[tensor] += occ * macs
+            result.arithmetic_intensity = macs / ingress_total if ingress_total else \
+                (float("inf") if macs else float("nan"))
+            # Compute delay: the PE's MACs, or the slowest sub-cluster's runtime.
+            spatial_state = states[first_spatial]
+            active: Fraction = Fraction(0)
+            if innermost:
+                compute: Value = cdiv(psum, SIMD_LANES)
+            else:
+                subs: list[tuple[LevelResult, int]] = []
+                if spatial_state.is_edge:
+                    if spatial_state.edge_edge:
+                        subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, True)), 1))
+                        if t.n_edge - 1 > 0:
+                            subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, False)),
+                                         t.n_edge - 1))
+                    else:
+                        subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, False)), t.n_edge))
+                else:
+                    subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, False)), parts))
+                if processed == 0:
+                    result.first_l1_req = dict(subs[0][0].first_l1_req)
+                result.results_pushed += sum(sub.results_pushed for sub, _ in subs)
+                compute = vmax(*(sub.runtime for sub, _ in subs))
+                active = sum((sub.avg_active * count for sub, count in subs), Fraction(0))
+            ingress_delay = NOC_LATENCY + cdiv(ingress_total, NOC_BW) - 1
+            egress_delay = NOC_LATENCY + cdiv(egress, NOC_BW) - 1
+            all_init = all(s.position == INIT for s in states)
+            delay = compute + ingress_delay if all_init else vmax(egress_delay, compute, ingress_delay)
+            clamped = vmax(compute, 1)
+            if level == 0:
+                delay = vmax(in_off, delay, out_off)
+                # C6: a running maximum, halved after every case (MAESTRO divides by the
+                # unclamped compute delay and crashes on 0; maestroc uses the clamped one).
+                offchip = tdiv(vmax(offchip, tdiv(result.l2_req["output"], clamped),
+                                    tdiv(result.l2_req["input"] + result.l2_req["weight"], clamped)), 2)
+            runtimes.append(occ * delay)
+            result.macs += occ * macs
+            if active == 0:
+                active = Fraction(t.n_edge if spatial_state.is_edge else parts)
+            result.active_sum += active * occ
+            traffic = max(ingress_total, egress)
+            peak_terms.append(tdiv(traffic, clamped))
+            bw_terms.append(tdiv(occ * traffic, clamped))
+            delays["ingress"].append((occ, ingress_delay))
+            delays["egress"].append((occ, egress_delay))
+            delays["compute"].append((occ, clamped))
+            result.total_occurrences += occ
+            processed += 1
+        if processed == 0 or innermost:
+            result.first_l1_req = dict(result.l1_req)
+        result.runtime = vsum(runtimes)
+        result.peak_bw = vmax(0, *peak_terms)
+        result.avg_bw_sum = vsum(bw_terms)
+        result.offchip_bw = offchip
+        for kind, values in delays.items():
+            if values:
+                result.delay_min[kind] = vmin(*(v for _, v in values))
+                result.delay_max[kind] = vmax(*(v for _, v in values))
+                result.delay_sum[kind] = vsum([occ * v for occ, v in values])
+        return result
+
+    def _update_buffers(self, level: int, states: tuple[State, ...], dims: dict[str, int],
+                        result: LevelResult) -> None:
+        """UpdateBufferSizeReq (ALGORITHM 3.6, E12): double-buffered L2/L1 needs, L2 fills."""
+        t = self.tables[level]
+        for tensor in ("input", "weight"):
+            coupled = self.tensors[tensor]
+            result.l2_req[tensor] += 2 * self.ingress(level, states, tensor)
+            result.l2_write[tensor] = prod(dims.get(d, 1) for d in coupled)
+            result.l1_req[tensor] += 2 * prod(t.mapped[d] for d in coupled if d in t.mapped)
+        coupled = self.tensors["output"]
+        result.l2_req["output"] = 2 * self.egress(level, states)
+        result.l2_read["output"] = prod(
+            dims.get(d, 1) - dims.get(SLIDING[d], 1) + 1 if d in SLIDING and self.layer.layer_type != "GEMM"
+            else dims.get(d, 1) for d in coupled)
+        result.l1_req["output"] = 2 * prod(t.mapped[d] for d in coupled if d in t.mapped)
+
+
+@lru_cache(maxsize=4096)
+def _analyze_cached(key: tuple) -> tuple[LevelResult, int]:
+    layer: LayerIR = key[0]
+    analysis = LayerAnalysis(layer)
+    return analysis.analyze(), len(layer.levels)
+
+
+def layer_cost(layer: LayerIR) -> LayerCost:
+    """The cost expressions of a sized, legal layer; layers of the same shape share one derivation."""
+    shape = _shape_key(layer)
+    top, levels = _analyze_cached((shape,))
+    return LayerCost(top=top, top_sub_clusters=layer.levels[0].sub_clusters or 0, num_levels=levels,
+                     declared=layer.declared,
+                     tensor_dims={t.name: t.dims for t in layer.tensors})
+
+
+def _shape_key(layer: LayerIR) -> LayerIR:
+    """The layer without its name and source spans: equal for layers of one shape and dataflow."""
+    from dataclasses import replace
+
+    levels = tuple(replace(level, loops=tuple(replace(loop, span=None, origin="") for loop in level.loops),
+                           cluster=None) for level in layer.levels)
+    return replace(layer, name="", span=None, levels=levels, maestro_name="", dataflow_from=None,  # type: ignore[arg-type]
+                   declared=(), directives=())
+
+
+HARDWARE_DEFAULTS = {NOC_BW: None, NOC_LATENCY: None, OFFCHIP_BW: None, SIMD_LANES: None}

@@ -1,0 +1,187 @@
+"""Numbers for one design: the cost expressions evaluated, plus MAESTRO's derived columns.
+
+:func:`evaluate_network` turns each layer's :class:`~maestroc.costmodel.LayerCost`
+into a :class:`LayerMetrics` for a hardware spec: exact integer counts and cycles,
+and the float columns MAESTRO derives from them (energy, area, power, throughput;
+ALGORITHM.md 3.7 and CORRECTIONS.md E1-E10).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from maestroc.costmodel import TENSORS, LayerCost
+from maestroc.hardware import HardwareSpec
+from maestroc.symbolic import NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES, evaluate, trunc_div
+
+LONG_MIN = -(2**63)
+# MAESTRO's hardware model (DSE_hardware_modules.hpp, CORRECTIONS E3).
+MAC_AREA, MAC_POWER = 283.0, 1.2223
+SRAM_AREA_PER_ELEMENT, SRAM_POWER_PER_ELEMENT = 0.104, 0.00345
+BUS_AREA, BUS_POWER = 101.7938, 0.8 / 1000
+ARBITER_AREA, ARBITER_POWER = 395.473, 0.34 / 1000
+
+
+@dataclass
+class LayerMetrics:
+    """Every figure of one layer on one design. Counts are ints; energies nJ; sizes elements."""
+
+    name: str
+    maestro_name: str
+    layer_type: str
+    num_pes: int
+    runtime: int
+    macs: int
+    l1_read: dict[str, int]
+    l1_write: dict[str, int]
+    l2_read: dict[str, int]
+    l2_write: dict[str, int]
+    l2_req: dict[str, int]
+    l1_req: dict[str, int]
+    l2_size_req: int
+    l1_size_req: int
+    peak_bw: int
+    avg_bw: float
+    offchip_bw: int
+    delays: dict[str, tuple[int, int, int]]  # kind -> (min, max, avg)
+    avg_pes: float
+    arithmetic_intensity: float
+    input_pixels: int
+    weight_pixels: int
+    area: float
+    power: float
+    pe_power: float
+    l1_power: float
+    l2_power: float
+    noc_power: float
+    vector_width: int
+    multi_level: bool
+    # Energy: MAESTRO's activity count (with its carried-L1 quirk) and maestroc's full breakdown.
+    maestro_energy: float = 0.0
+    energy_breakdown: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def throughput(self) -> float:
+        return _ratio(self.macs, self.runtime)
+
+    @property
+    def energy(self) -> float:
+        return sum(self.energy_breakdown.values())
+
+    def reuse_factor(self, tensor: str) -> float:
+        return _ratio(self.l1_read[tensor], self.l1_write[tensor])
+
+    def multicast_factor(self, tensor: str) -> float:
+        return _ratio(self.l1_write[tensor], self.l2_read[tensor])
+
+    @property
+    def l1_accesses(self) -> int:
+        return sum(self.l1_read.values()) + sum(self.l1_write.values())
+
+
+def _ratio(a: float, b: float) -> float:
+    if b == 0:
+        return math.nan if a == 0 else math.copysign(math.inf, a)
+    return a / b
+
+
+def hardware_env(hardware: HardwareSpec) -> dict:
+    return {NOC_BW: hardware.noc_bw, NOC_LATENCY: hardware.noc_latency, OFFCHIP_BW: hardware.offchip_bw,
+            SIMD_LANES: hardware.num_simd_lanes}
+
+
+def area_power(num_pes: int, vector_width: int, l1: int, l2: int, noc_bw: int) -> dict[str, float]:
+    """E3: area and power from the PE count, the buffers each layer needs, and the NoC bandwidth."""
+    l1, l2 = max(l1, 1), max(l2, 1)
+    arbiter = 1.2886 * num_pes**2 + 5.5814 * num_pes - 23.711
+    bus = 14.662 * num_pes + 28.895
+    pe_power = num_pes * MAC_POWER * vector_width
+    l1_power = num_pes * SRAM_POWER_PER_ELEMENT * l1
+    l2_power = SRAM_POWER_PER_ELEMENT * l2
+    noc_power = BUS_POWER * bus * noc_bw + max(ARBITER_POWER * arbiter, 0.34)
+    area = num_pes * (MAC_AREA * vector_width + SRAM_AREA_PER_ELEMENT * l1) + SRAM_AREA_PER_ELEMENT * l2 \
+        + BUS_AREA * bus * noc_bw + max(ARBITER_AREA * arbiter, ARBITER_AREA)
+    return {"area": area, "power": pe_power + l1_power + l2_power + noc_power, "pe_power": pe_power,
+            "l1_power": l1_power, "l2_power": l2_power, "noc_power": noc_power}
+
+
+def _pixels(cost: LayerCost, tensor: str) -> int:
+    """E6: the product of the declared dimensions coupled to the tensor."""
+    coupled = set(cost.tensor_dims[tensor])
+    return math.prod(size for name, size in cost.declared if name in coupled)
+
+
+def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_name: str,
+                   layer_type: str) -> LayerMetrics:
+    env = hardware_env(hardware)
+    top = cost.top
+    occurrences = top.total_occurrences
+    delays = {}
+    for kind in ("ingress", "egress", "compute"):
+        if occurrences == 0 or kind not in top.delay_min:
+            delays[kind] = (LONG_MIN, 0, LONG_MIN)
+            continue
+        low = evaluate(top.delay_min[kind], env)
+        high = max(evaluate(top.delay_max[kind], env), 0)
+        delays[kind] = (low, high, trunc_div(evaluate(top.delay_sum[kind], env), occurrences))
+    l2_req = dict(top.l2_req)
+    l1_req = dict(top.first_l1_req)
+    l2_size, l1_size = sum(l2_req.values()), sum(l1_req.values())
+    hw = area_power(hardware.num_pes, hardware.num_simd_lanes, l1_size, l2_size, hardware.noc_bw)
+    return LayerMetrics(
+        name=name, maestro_name=maestro_name, layer_type=layer_type, num_pes=hardware.num_pes,
+        runtime=evaluate(top.runtime, env), macs=top.macs,
+        l1_read=dict(top.l1_read), l1_write=dict(top.l1_write), l2_read=dict(top.l2_read),
+        l2_write=dict(top.l2_write), l2_req=l2_req, l1_req=l1_req, l2_size_req=l2_size, l1_size_req=l1_size,
+        peak_bw=evaluate(top.peak_bw, env),
+        avg_bw=_ratio(evaluate(top.avg_bw_sum, env), occurrences),
+        offchip_bw=evaluate(top.offchip_bw, env), delays=delays,
+        avg_pes=float(top.avg_active), arithmetic_intensity=top.arithmetic_intensity,
+        input_pixels=_pixels(cost, "input"), weight_pixels=_pixels(cost, "weight"),
+        area=hw["area"], power=hw["power"], pe_power=hw["pe_power"], l1_power=hw["l1_power"],
+        l2_power=hw["l2_power"], noc_power=hw["noc_power"], vector_width=hardware.num_simd_lanes,
+        multi_level=top.results_pushed > 1)
+
+
+def _l2_energy_terms(m: LayerMetrics) -> int:
+    return m.l2_read["input"] + m.l2_write["input"] + m.l2_read["weight"] + m.l2_write["weight"] + \
+        m.l2_write["output"]
+
+
+def apply_energy(layers: list[LayerMetrics], hardware: HardwareSpec, maestro_quirk: bool = True) -> None:
+    """E1 energy (MAESTRO's column) and maestroc's breakdown, in network order.
+
+    MAESTRO's "Activity count-based Energy" leaves out the MAC energy and the output
+    L2 read, and, for a layer with more than one analysis result, takes its L1 terms
+    from the previous layer (0 for the first). ``maestro_quirk=False`` uses the
+    layer's own L1 counts (docs/deviations.md).
+    """
+    carried_l1 = 0
+    for m in layers:
+        own_l1 = m.l1_accesses
+        l1_terms = carried_l1 if (maestro_quirk and m.multi_level) else own_l1
+        m.maestro_energy = hardware.mac_energy * (hardware.l2_energy_multiplier * _l2_energy_terms(m)
+                                                  + hardware.l1_energy_multiplier * l1_terms)
+        carried_l1 = own_l1
+        unit = hardware.mac_energy
+        m.energy_breakdown = {"mac": unit * m.macs}
+        for tensor in TENSORS:
+            m.energy_breakdown[f"l1_{tensor}"] = unit * hardware.l1_energy_multiplier * (
+                m.l1_read[tensor] + m.l1_write[tensor])
+            m.energy_breakdown[f"l2_{tensor}"] = unit * hardware.l2_energy_multiplier * (
+                m.l2_read[tensor] + m.l2_write[tensor])
+
+
+def evaluate_network(network: "NetworkIR", hardware: HardwareSpec, maestro_quirk: bool = True) -> list[LayerMetrics]:
+    """Metrics of every legal layer of a sized network, in order (energy carried as MAESTRO does)."""
+    from maestroc.costmodel import layer_cost
+
+    layers = []
+    for layer in network.layers:
+        if layer.name in network.illegal or not layer.levels:
+            continue
+        layers.append(evaluate_layer(layer_cost(layer), hardware, layer.name, layer.maestro_name,
+                                     layer.layer_type))
+    apply_energy(layers, hardware, maestro_quirk)
+    return layers
