@@ -9,9 +9,13 @@ Exit status: 0 success, 1 findings at error level (lint), 2 input errors,
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
+from dataclasses import replace
 from typing import Callable, Sequence
+
+from rich.console import Console
 
 from maestroc import __version__, ast
 from maestroc.diagnostics import Diagnostics, print_diagnostics
@@ -20,7 +24,9 @@ from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR, format_network
 from maestroc.lint import RULES, RULES_BY_KEY, run_rules
 from maestroc.lint_output import format_findings
+from maestroc.metrics import evaluate_network
 from maestroc.outputs import prepare_dump_dir, write_output
+from maestroc.report import capacity_findings, format_csv, format_json, format_reuse, render_report
 from maestroc.passes import PASS_NAMES, PIPELINE
 from maestroc.pipeline import Pass, PassContext, run_pipeline
 from maestroc.verify import verify
@@ -140,10 +146,57 @@ def cmd_compile(args: argparse.Namespace) -> int:
         lines += [f"{t.name:<16}{t.seconds:>10.4f}{t.seconds / total:>8.1%}" for t in result.timings]
         lines.append(f"{'total':<16}{total:>10.4f}")
         print("\n".join(lines), file=sys.stderr)
-    if args.emit == "ir" and isinstance(result.ir, NetworkIR):
+    emit = args.emit or ("report" if hardware is not None else "ir")
+    if emit in ("report", "csv", "json", "reuse") and isinstance(result.ir, NetworkIR) and not args.stop_after:
+        if hardware is None:
+            print(f"maestroc compile: --emit {emit} needs a hardware file (--hw HW.m)", file=sys.stderr)
+            return EXIT_INPUT
+        _emit_costs(args, emit, result.ir, hardware, diagnostics)
+    elif emit == "ir" and isinstance(result.ir, NetworkIR):
         write_output(args.output, format_network(result.ir, args.layer))
     print_diagnostics(diagnostics)
     return EXIT_INPUT if diagnostics.has_errors else EXIT_OK
+
+
+def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardware: HardwareSpec,
+                diagnostics: Diagnostics) -> None:
+    """Evaluate the cost expressions and write the requested output."""
+    if args.layer:
+        network = replace(network, layers=tuple(layer for layer in network.layers if layer.name == args.layer))
+    if emit == "reuse":
+        write_output(args.output, format_reuse(network, latex=args.latex))
+        return
+    layers = evaluate_network(network, hardware, maestro_quirk=not args.fix_energy_carry)
+    _report_capacity(network, hardware, layers, diagnostics, strict=args.strict)
+    if emit == "csv":
+        write_output(args.output, format_csv(network.name, layers, maestro_names=args.layer_names == "maestro"))
+    elif emit == "json":
+        write_output(args.output, format_json(network.name, network.path, hardware, layers))
+    elif args.output:
+        console = Console(record=True, width=160, file=io.StringIO())
+        console.print(render_report(network.name, hardware, layers))
+        write_output(args.output, console.export_text())
+    else:
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            console = Console(highlight=False, width=200)
+        console.print(render_report(network.name, hardware, layers))
+
+
+def _report_capacity(network: NetworkIR, hardware: HardwareSpec, layers: list, diagnostics: Diagnostics,
+                     strict: bool) -> None:
+    """One diagnostic per exceeded limit (C401-C404), at the worst layer; the report marks every layer."""
+    by_code: dict[str, list[tuple[int, str, str]]] = {}
+    for m in layers:
+        for code, message, need in capacity_findings(m, hardware, with_need=True):
+            by_code.setdefault(code, []).append((need, m.name, message))
+    spans = {layer.name: layer.span for layer in network.layers}
+    for code, items in sorted(by_code.items()):
+        need, worst, message = max(items)
+        names = ", ".join(f"`{name}`" for _, name, _ in items[:4]) + (", ..." if len(items) > 4 else "")
+        add = diagnostics.error if strict else diagnostics.warning
+        add(code, message + (f" ({len(items)} layers exceed it: {names})" if len(items) > 1 else ""), spans[worst],
+            helps=[] if strict else ["marked with `!` in the report; --strict makes this an error"])
 
 
 def _add_compile(sub: argparse._SubParsersAction) -> None:
@@ -153,7 +206,17 @@ def _add_compile(sub: argparse._SubParsersAction) -> None:
                     "result. The IR can be printed before or after any pass.")
     p.add_argument("network", metavar="NET.m", help="mapping file (layers with dataflows)")
     p.add_argument("--hw", metavar="HW.m", help="hardware file; needed to size the cluster levels")
-    p.add_argument("--emit", choices=("ir", "none"), default="ir", help="what to print at the end (default: ir)")
+    p.add_argument("--emit", choices=("report", "csv", "json", "reuse", "ir", "none"), default=None,
+                   help="what to print: a report table (default with --hw), MAESTRO's CSV, JSON, the cost "
+                        "expressions (reuse), or the IR (default without --hw)")
+    p.add_argument("--latex", action="store_true", help="with --emit reuse: print the expressions as LaTeX")
+    p.add_argument("--strict", action="store_true",
+                   help="make a layer that exceeds the hardware's L1/L2 size or bandwidth an error (exit 2)")
+    p.add_argument("--layer-names", choices=("maestro", "written"), default="maestro",
+                   help="CSV layer names: MAESTRO's (`Conv2d-1` prints as `1`, the default) or as written")
+    p.add_argument("--fix-energy-carry", action="store_true",
+                   help="CSV energy: use each layer's own L1 counts, not MAESTRO's carried-over ones "
+                        "(docs/deviations.md)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE (atomically) instead of stdout")
     p.add_argument("--layer", metavar="NAME", help="show only this layer's IR")
     p.add_argument("--print-ir-after", metavar="PASS", action="append", help="print the IR after PASS (repeatable)")

@@ -16,7 +16,7 @@ directive, occurring ``occ`` times. ``P`` is the level's sub-cluster count and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from math import prod
@@ -77,6 +77,7 @@ class LevelResult:
     avg_bw_sum: Value = 0  # divided by total_occurrences for the average
     total_occurrences: int = 0
     offchip_bw: Value = 0
+    offchip_floor: Value = 0  # top level: the per-case delay floor set by the off-chip bandwidth
     delay_min: dict[str, Value] = field(default_factory=dict)
     delay_max: dict[str, Value] = field(default_factory=dict)
     delay_sum: dict[str, Value] = field(default_factory=dict)
@@ -399,6 +400,10 @@ class LayerAnalysis:
                 dims[_OUTPUT_NAME[reference]] = dims[reference] - dims.get(window, 0) + 1
         return tuple(dims.items())
 
+    def results(self) -> list[tuple[tuple[int, tuple[tuple[str, int], ...]], LevelResult]]:
+        """Every analysis made so far: (level, per-case dims) -> result."""
+        return list(self._cache.items())
+
     # ---- the analysis of a level (AnalyzeClusterLevel_V2) ----------------------------------
     def analyze(self, level: int = 0, dims: tuple[tuple[str, int], ...] | None = None) -> LevelResult:
         if dims is None:
@@ -502,6 +507,7 @@ class LayerAnalysis:
         result.peak_bw = vmax(0, *peak_terms)
         result.avg_bw_sum = vsum(bw_terms)
         result.offchip_bw = offchip
+        result.offchip_floor = vmax(in_off, out_off)
         for kind, values in delays.items():
             if values:
                 result.delay_min[kind] = vmin(*(v for _, v in values))
@@ -527,29 +533,25 @@ class LayerAnalysis:
 
 
 @lru_cache(maxsize=4096)
-def _analyze_cached(key: tuple) -> tuple[LevelResult, int]:
-    layer: LayerIR = key[0]
-    analysis = LayerAnalysis(layer)
-    return analysis.analyze(), len(layer.levels)
+def analysis_of(shape: LayerIR) -> LayerAnalysis:
+    """The (cached) analysis of a layer shape; see :func:`shape_key`."""
+    analysis = LayerAnalysis(shape)
+    analysis.analyze()
+    return analysis
 
 
 def layer_cost(layer: LayerIR) -> LayerCost:
     """The cost expressions of a sized, legal layer; layers of the same shape share one derivation."""
-    shape = _shape_key(layer)
-    top, levels = _analyze_cached((shape,))
-    return LayerCost(top=top, top_sub_clusters=layer.levels[0].sub_clusters or 0, num_levels=levels,
-                     declared=layer.declared,
+    analysis = analysis_of(shape_key(layer))
+    return LayerCost(top=analysis.analyze(), top_sub_clusters=layer.levels[0].sub_clusters or 0,
+                     num_levels=len(layer.levels), declared=layer.declared,
                      tensor_dims={t.name: t.dims for t in layer.tensors})
 
 
-def _shape_key(layer: LayerIR) -> LayerIR:
+def shape_key(layer: LayerIR) -> LayerIR:
     """The layer without its name and source spans: equal for layers of one shape and dataflow."""
-    from dataclasses import replace
-
     levels = tuple(replace(level, loops=tuple(replace(loop, span=None, origin="") for loop in level.loops),
                            cluster=None) for level in layer.levels)
     return replace(layer, name="", span=None, levels=levels, maestro_name="", dataflow_from=None,  # type: ignore[arg-type]
                    declared=(), directives=())
 
-
-HARDWARE_DEFAULTS = {NOC_BW: None, NOC_LATENCY: None, OFFCHIP_BW: None, SIMD_LANES: None}

@@ -156,6 +156,29 @@ def check_no_dataflow(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
                       "(MAESTRO crashes here)", helps=helps)
 
 
+def check_window_wider_than_tile(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    if layer.layer_type == "GEMM":
+        return
+    for index, level in _levels(layer):
+        for reference, window in SLIDING.items():
+            loop = level.find(reference)
+            windows = [w for w in level.loops if w.dim == window]
+            if loop is None or not windows or loop.size - windows[-1].size + 1 > 0:
+                continue
+            culprit = loop if loop.from_user else (windows[-1] if windows[-1].from_user else None)
+            yield Finding(culprit.span if culprit else _level_span(layer, index),
+                          f"at {_level_label(index)} of layer `{layer.name}` the `{reference}` tile ({loop.size}) is "
+                          f"narrower than the `{window}` tile ({windows[-1].size}): no output "
+                          f"`{_output_of(reference)}` is ever complete, so this level computes nothing "
+                          "(MAESTRO divides by zero)",
+                          helps=(f"map `{reference}` with the filter it slides over: `{window}` must not be wider "
+                                 f"than `{reference}` at the same level",))
+
+
+def _output_of(reference: str) -> str:
+    return next(o for o, i in OUTPUT_DIMS.items() if i == reference)
+
+
 def check_map_larger_than_dim(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
     for index, level in _levels(layer):
         dims = level.dim_table()
@@ -250,6 +273,8 @@ RULES: tuple[Rule, ...] = (
     Rule("L107", "too-many-cluster-levels", Severity.ERROR, "more Cluster directives than the model supports (3)",
          check_too_many_cluster_levels),
     Rule("L108", "no-dataflow", Severity.ERROR, "a layer with no dataflow and none to copy", check_no_dataflow),
+    Rule("L109", "window-wider-than-tile", Severity.ERROR,
+         "a Y/X tile narrower than the R/S tile of its level (no output is computed)", check_window_wider_than_tile),
     Rule("L201", "map-larger-than-dim", Severity.WARNING, "a map size larger than the dimension at its level",
          check_map_larger_than_dim),
     Rule("L202", "idle-sub-clusters", Severity.WARNING, "fewer spatial chunks than sub-clusters",

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from maestroc.costmodel import TENSORS, LayerCost
+from maestroc.costmodel import TENSORS, LayerCost, LevelResult, layer_cost
 from maestroc.hardware import HardwareSpec
+from maestroc.ir import NetworkIR
 from maestroc.symbolic import NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES, evaluate, trunc_div
 
 LONG_MIN = -(2**63)
@@ -57,6 +58,7 @@ class LayerMetrics:
     noc_power: float
     vector_width: int
     multi_level: bool
+    bound: str  # "compute", "NoC" or "off-chip": what most of the runtime waits for
     # Energy: MAESTRO's activity count (with its carried-L1 quirk) and maestroc's full breakdown.
     maestro_energy: float = 0.0
     energy_breakdown: dict[str, float] = field(default_factory=dict)
@@ -141,7 +143,19 @@ def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_n
         input_pixels=_pixels(cost, "input"), weight_pixels=_pixels(cost, "weight"),
         area=hw["area"], power=hw["power"], pe_power=hw["pe_power"], l1_power=hw["l1_power"],
         l2_power=hw["l2_power"], noc_power=hw["noc_power"], vector_width=hardware.num_simd_lanes,
-        multi_level=top.results_pushed > 1)
+        multi_level=top.results_pushed > 1, bound=_bound(top, env))
+
+
+def _bound(top: LevelResult, env: dict) -> str:
+    """Which delay dominates: off-chip floor, NoC (ingress/egress) or compute, summed over cases."""
+    if not top.total_occurrences or "compute" not in top.delay_sum:
+        return "none"
+    compute = evaluate(top.delay_sum["compute"], env)
+    noc = max(evaluate(top.delay_sum["ingress"], env), evaluate(top.delay_sum["egress"], env))
+    offchip = evaluate(top.offchip_floor, env) * top.total_occurrences
+    if offchip >= max(compute, noc):
+        return "off-chip"
+    return "NoC" if noc > compute else "compute"
 
 
 def _l2_energy_terms(m: LayerMetrics) -> int:
@@ -173,10 +187,8 @@ def apply_energy(layers: list[LayerMetrics], hardware: HardwareSpec, maestro_qui
                 m.l2_read[tensor] + m.l2_write[tensor])
 
 
-def evaluate_network(network: "NetworkIR", hardware: HardwareSpec, maestro_quirk: bool = True) -> list[LayerMetrics]:
+def evaluate_network(network: NetworkIR, hardware: HardwareSpec, maestro_quirk: bool = True) -> list[LayerMetrics]:
     """Metrics of every legal layer of a sized network, in order (energy carried as MAESTRO does)."""
-    from maestroc.costmodel import layer_cost
-
     layers = []
     for layer in network.layers:
         if layer.name in network.illegal or not layer.levels:

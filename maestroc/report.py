@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 
-from maestroc.costmodel import TENSORS
+import sympy
+from rich.table import Table
+
+from maestroc.costmodel import TENSORS, analysis_of, shape_key
+from maestroc.hardware import HardwareSpec
+from maestroc.ir import NetworkIR
 from maestroc.metrics import LayerMetrics
 
 # MAESTRO's header, typos and spacing included (CORRECTIONS.md E11), so existing scripts keep working.
@@ -62,3 +69,132 @@ def _nan_div(macs: int, runtime: int, energy: float) -> float:
 
 def format_csv(network: str, layers: list[LayerMetrics], maestro_names: bool = True) -> str:
     return "\n".join([CSV_HEADER] + [csv_row(network, m, maestro_names) for m in layers]) + "\n"
+
+
+UNITS = {
+    "runtime": "cycles", "macs": "MACs", "throughput": "MACs/cycle", "utilization": "fraction of PEs",
+    "energy": "nJ", "maestro_energy": "nJ (MAESTRO's activity count: no MAC energy)", "area": "um^2 (MAESTRO's model)",
+    "power": "mW (MAESTRO's model)", "l1_size_req": "elements per PE", "l2_size_req": "elements",
+    "noc_bw_req": "elements/cycle", "offchip_bw_req": "elements/cycle", "accesses": "elements",
+    "delays": "cycles", "avg_pes": "PEs",
+}
+
+
+def capacity_findings(m: LayerMetrics, hardware: HardwareSpec, with_need: bool = False) -> list:
+    """(code, message[, need]) for each hardware limit this layer exceeds."""
+    findings = []
+    checks = (("C401", "L1", m.l1_size_req, hardware.l1_size, "elements per PE"),
+              ("C402", "L2", m.l2_size_req, hardware.l2_size, "elements"),
+              ("C403", "NoC bandwidth", m.peak_bw, hardware.noc_bw, "elements/cycle"),
+              ("C404", "off-chip bandwidth", m.offchip_bw, hardware.offchip_bw, "elements/cycle"))
+    for code, what, need, have, unit in checks:
+        if need > have:
+            message = f"layer `{m.name}` needs {need} {unit} of {what}; the hardware has {have}"
+            findings.append((code, message, need) if with_need else (code, message))
+    return findings
+
+
+def _layer_json(m: LayerMetrics, hardware: HardwareSpec) -> dict[str, object]:
+    return {
+        "name": m.name, "maestro_name": m.maestro_name, "type": m.layer_type,
+        "runtime": m.runtime, "macs": m.macs, "throughput": _num(m.throughput),
+        "utilization": _num(m.avg_pes / m.num_pes), "avg_pes": _num(m.avg_pes),
+        "energy": {"total": m.energy, **m.energy_breakdown}, "maestro_energy": m.maestro_energy,
+        "area": m.area, "power": m.power,
+        "power_breakdown": {"pe": m.pe_power, "l1": m.l1_power, "l2": m.l2_power, "noc": m.noc_power},
+        "l1_size_req": m.l1_size_req, "l2_size_req": m.l2_size_req,
+        "l1_size_req_by_tensor": m.l1_req, "l2_size_req_by_tensor": m.l2_req,
+        "noc_bw_req": {"peak": m.peak_bw, "avg": _num(m.avg_bw)}, "offchip_bw_req": m.offchip_bw,
+        "tensors": {t: {"l1_read": m.l1_read[t], "l1_write": m.l1_write[t], "l2_read": m.l2_read[t],
+                        "l2_write": m.l2_write[t], "reuse_factor": _num(m.reuse_factor(t))} for t in TENSORS},
+        "multicast_factor": {"input": _num(m.multicast_factor("input")),
+                             "weight": _num(m.multicast_factor("weight"))},
+        "delays": {k: {"min": v[0], "max": v[1], "avg": v[2]} for k, v in m.delays.items()},
+        "arithmetic_intensity": _num(m.arithmetic_intensity), "bound": m.bound,
+        "exceeds": [code for code, _ in capacity_findings(m, hardware)],
+    }
+
+
+def _num(value: float) -> float | None:
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def totals(layers: list[LayerMetrics]) -> dict[str, object]:
+    runtime = sum(m.runtime for m in layers)
+    macs = sum(m.macs for m in layers)
+    return {
+        "layers": len(layers), "runtime": runtime, "macs": macs, "throughput": _num(macs / runtime) if runtime else None,
+        "energy": sum(m.energy for m in layers), "maestro_energy": sum(m.maestro_energy for m in layers),
+        "max_l1_size_req": max((m.l1_size_req for m in layers), default=0),
+        "max_l2_size_req": max((m.l2_size_req for m in layers), default=0),
+        "max_noc_bw_req": max((m.peak_bw for m in layers), default=0),
+        "max_offchip_bw_req": max((m.offchip_bw for m in layers), default=0),
+    }
+
+
+def format_json(network: str, path: str, hardware: HardwareSpec, layers: list[LayerMetrics]) -> str:
+    document = {
+        "network": network, "source": path, "hardware": dataclasses.asdict(hardware), "units": UNITS,
+        "layers": [_layer_json(m, hardware) for m in layers], "totals": totals(layers),
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetrics]) -> Table:
+    """A per-layer table with a totals row; limits the hardware cannot meet are marked with `!`."""
+    table = Table(title=f"{network} on {hardware.num_pes} PEs (NoC {hardware.noc_bw}/cycle, off-chip "
+                        f"{hardware.offchip_bw}/cycle)", title_justify="left")
+    for header, justify in (("layer", "left"), ("type", "left"), ("runtime (cycles)", "right"),
+                            ("MACs/cycle", "right"), ("PE util", "right"), ("energy (nJ)", "right"),
+                            ("L1 req", "right"), ("L2 req", "right"), ("NoC BW", "right"),
+                            ("off-chip BW", "right"), ("bound", "left")):
+        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for m in layers:
+        exceeded = {code for code, _ in capacity_findings(m, hardware)}
+
+        def mark(value: object, code: str) -> str:
+            return f"{value} !" if code in exceeded else str(value)
+
+        table.add_row(m.name, m.layer_type, f"{m.runtime:,}", f"{m.throughput:.2f}",
+                      f"{m.avg_pes / m.num_pes:.1%}", f"{m.energy:,.1f}", mark(m.l1_size_req, "C401"),
+                      mark(m.l2_size_req, "C402"), mark(m.peak_bw, "C403"), mark(m.offchip_bw, "C404"), m.bound)
+    total = totals(layers)
+    table.add_section()
+    table.add_row("total", f"{len(layers)} layers", f"{total['runtime']:,}",
+                  f"{total['throughput'] or 0:.2f}", "", f"{total['energy']:,.1f}", f"max {total['max_l1_size_req']}",
+                  f"max {total['max_l2_size_req']}", f"max {total['max_noc_bw_req']}",
+                  f"max {total['max_offchip_bw_req']}", "")
+    return table
+
+
+def _terms(expr: sympy.Expr) -> str:
+    """An expression as text, one top-level term per line (a sum of per-case delays reads best so)."""
+    if isinstance(expr, sympy.Add):
+        terms = [sympy.sstr(t) for t in expr.as_ordered_terms()]
+        return "\n".join(("  " if i == 0 else "+ ") + t for i, t in enumerate(terms))
+    return sympy.sstr(expr)
+
+
+def format_reuse(network: NetworkIR, latex: bool = False) -> str:
+    """The cost expressions of every layer: per level and case structure, in the hardware symbols."""
+    out: list[str] = []
+    show = sympy.latex if latex else _terms
+    for layer in network.layers:
+        if layer.name in network.illegal or not layer.levels:
+            continue
+        analysis = analysis_of(shape_key(layer))
+        out.append(f"layer {layer.name} : {layer.layer_type}")
+        for (level, dims), result in sorted(analysis.results(), key=lambda item: item[0][0]):
+            shown = " ".join(f"{k}={v}" for k, v in dims)
+            out.append(f"  level {level}  x{layer.levels[level].sub_clusters} sub-clusters  dims {shown}")
+            out.append(f"    iterations (all cases): {result.total_occurrences}")
+            for name, value in (("runtime", result.runtime), ("peak NoC BW", result.peak_bw)):
+                out.append(f"    {name} =")
+                out.extend("      " + line for line in show(sympy.sympify(value)).splitlines())
+            for tensor in TENSORS:
+                out.append(f"    {tensor}: L2 read {result.l2_read[tensor]}, L2 write {result.l2_write[tensor]}, "
+                           f"L1 read {result.l1_read[tensor]}, L1 write {result.l1_write[tensor]}, "
+                           f"L2 need {result.l2_req[tensor]}, L1 need {result.l1_req[tensor]}")
+            out.append(f"    MACs {result.macs}")
+        out.append("")
+    return "\n".join(out)

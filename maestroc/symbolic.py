@@ -65,6 +65,8 @@ class CeilDiv(sympy.Function):
     def eval(cls, a: sympy.Expr, b: sympy.Expr) -> sympy.Expr | None:
         if a.is_Integer and b.is_Integer and b != 0:
             return sympy.Integer(ceil_div(int(a), int(b)))
+        if a.is_Integer and int(a) in (0, 1) and b.is_positive:
+            return sympy.Integer(int(a))  # ceil(0/b) = 0 and ceil(1/b) = 1 for any b >= 1
         return None
 
     def _sympystr(self, printer: object) -> str:

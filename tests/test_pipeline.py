@@ -126,7 +126,7 @@ def test_unknown_pass_name(cli, sample) -> None:
 def test_emit_ir_to_file(cli, sample, tmp_path: Path) -> None:
     net, hw = sample
     out = tmp_path / "out.ir"
-    assert cli("compile", net, "--hw", hw, "-o", str(out)).code == 0
+    assert cli("compile", net, "--hw", hw, "--emit", "ir", "-o", str(out)).code == 0
     assert out.read_text().startswith("network TinyCNN")
 
 
