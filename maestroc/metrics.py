@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from maestroc.costmodel import TENSORS, LayerCost, LevelResult, layer_cost
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR
@@ -93,17 +95,20 @@ def hardware_env(hardware: HardwareSpec) -> dict:
             SIMD_LANES: hardware.num_simd_lanes}
 
 
-def area_power(num_pes: int, vector_width: int, l1: int, l2: int, noc_bw: int) -> dict[str, float]:
-    """E3: area and power from the PE count, the buffers each layer needs, and the NoC bandwidth."""
-    l1, l2 = max(l1, 1), max(l2, 1)
+def area_power(num_pes, vector_width, l1, l2, noc_bw) -> dict:
+    """E3: area and power from the PE count, buffer sizes (elements) and NoC bandwidth.
+
+    Works on numbers and on numpy arrays alike (the DSE evaluates it over grids).
+    """
+    l1, l2 = np.maximum(l1, 1), np.maximum(l2, 1)
     arbiter = 1.2886 * num_pes**2 + 5.5814 * num_pes - 23.711
     bus = 14.662 * num_pes + 28.895
     pe_power = num_pes * MAC_POWER * vector_width
     l1_power = num_pes * SRAM_POWER_PER_ELEMENT * l1
     l2_power = SRAM_POWER_PER_ELEMENT * l2
-    noc_power = BUS_POWER * bus * noc_bw + max(ARBITER_POWER * arbiter, 0.34)
+    noc_power = BUS_POWER * bus * noc_bw + np.maximum(ARBITER_POWER * arbiter, 0.34)
     area = num_pes * (MAC_AREA * vector_width + SRAM_AREA_PER_ELEMENT * l1) + SRAM_AREA_PER_ELEMENT * l2 \
-        + BUS_AREA * bus * noc_bw + max(ARBITER_AREA * arbiter, ARBITER_AREA)
+        + BUS_AREA * bus * noc_bw + np.maximum(ARBITER_AREA * arbiter, ARBITER_AREA)
     return {"area": area, "power": pe_power + l1_power + l2_power + noc_power, "pe_power": pe_power,
             "l1_power": l1_power, "l2_power": l2_power, "noc_power": noc_power}
 
@@ -130,7 +135,8 @@ def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_n
     l2_req = dict(top.l2_req)
     l1_req = dict(top.first_l1_req)
     l2_size, l1_size = sum(l2_req.values()), sum(l1_req.values())
-    hw = area_power(hardware.num_pes, hardware.num_simd_lanes, l1_size, l2_size, hardware.noc_bw)
+    hw = {k: float(v) for k, v in area_power(hardware.num_pes, hardware.num_simd_lanes, l1_size, l2_size,
+                                              hardware.noc_bw).items()}
     return LayerMetrics(
         name=name, maestro_name=maestro_name, layer_type=layer_type, num_pes=hardware.num_pes,
         runtime=evaluate(top.runtime, env), macs=top.macs,

@@ -1,0 +1,434 @@
+"""Design-space exploration: the cost expressions evaluated over grids of designs with numpy.
+
+A design is one value per hardware axis (``num_pes``, ``noc_bw``, ``noc_latency``,
+``offchip_bw``, ``l1_size``, ``l2_size``, ``num_simd_lanes``) and per swept
+``Constant`` of the network. Designs are explored in *groups* that share the
+network's structure: one group per combination of constants and ``num_pes``
+(which decide the loop nest and its cases). Within a group each quantity is
+evaluated only over the axes it depends on:
+
+* runtime and bandwidth needs: the layer expressions of maestroc.costmodel,
+  compiled to integer numpy code, over ``noc_bw x noc_latency x offchip_bw x
+  num_simd_lanes`` (exact int64; Python ints if a value could overflow);
+* energy, MACs, buffer needs: exact ints, one per group;
+* area and power (MAESTRO's model, with the design's L1/L2 sizes): over
+  ``noc_bw x num_simd_lanes x l1_size x l2_size``.
+
+A design is valid when every layer is legal, every layer's L1/L2 need fits the
+design's L1/L2 size, area and power are within the budgets and the bandwidth caps
+hold. Valid designs are counted exactly; for the Pareto front only the smallest
+valid L1/L2 sizes of each point need considering, since larger ones cost more
+area and power and change nothing else. Designs with identical objective values
+are represented once. Results do not depend on the order or the number of
+workers: groups are independent and the fronts are merged deterministically.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Callable, Iterator
+
+import numpy as np
+import sympy
+
+from maestroc import ast
+from maestroc.costmodel import LayerCost, layer_cost, shape_key
+from maestroc.diagnostics import Diagnostics
+from maestroc.frontend import load_mapping
+from maestroc.hardware import HardwareSpec
+from maestroc.ir import NetworkIR
+from maestroc.metrics import area_power
+from maestroc.passes import PIPELINE
+from maestroc.pipeline import PassContext, run_pipeline
+from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
+from maestroc.symbolic import HARDWARE_SYMBOLS, IntegerPrinter
+
+INT64_SAFE = 2**62
+RUNTIME_AXES = ("noc_bw", "noc_latency", "offchip_bw", "num_simd_lanes")
+
+
+# ---- compiling a layer's expressions to numpy ------------------------------------------------
+def _trunc_div(a, b):
+    """C++ truncating division for ints and int64 arrays (the divisor is positive)."""
+    q = a // b
+    return q + ((q < 0) & (q * b != a))
+
+
+_NAMESPACE = {"_max": np.maximum, "_min": np.minimum, "_trunc_div": _trunc_div}
+
+
+@lru_cache(maxsize=4096)
+def compiled(shape) -> Callable:
+    """``f(noc_bw, noc_latency, offchip_bw, num_simd_lanes) -> (runtime, peak_noc_bw, offchip_bw_req)``."""
+    cost = _cost_of_shape(shape)
+    exprs = [sympy.sympify(e) for e in (cost.top.runtime, cost.top.peak_bw, cost.top.offchip_bw)]
+    # No sympy.cse: rebuilding the unevaluated Max nodes makes sympy canonicalise them (seconds per layer).
+    printer = IntegerPrinter()
+    args = ", ".join(str(s) for s in HARDWARE_SYMBOLS)
+    lines = [f"def f({args}):", f"    return ({', '.join(printer.doprint(e) for e in exprs)},)"]
+    namespace = dict(_NAMESPACE)
+    exec(compile("\n".join(lines), f"<maestroc layer expressions>", "exec"), namespace)  # noqa: S102
+    return namespace["f"]
+
+
+@lru_cache(maxsize=4096)
+def _cost_of_shape(shape) -> LayerCost:
+    return layer_cost(shape)
+
+
+# ---- one group: a network structure for fixed constants and num_pes --------------------------
+@dataclass
+class GroupResult:
+    key: tuple  # (constants, num_pes)
+    explored: int
+    valid: int
+    front: np.ndarray  # candidate objective vectors (minimisation form), one row per design
+    designs: list[dict[str, int]]
+    metrics: list[dict[str, float]]
+    error: str | None = None
+
+
+def with_constants(tree: ast.MappingFile, values: dict[str, int]) -> ast.MappingFile:
+    """The mapping file with some constants given other values."""
+    constants = tuple(replace(c, value=ast.Number(values[c.name], c.value.span)) if c.name in values else c
+                      for c in tree.constants)
+    return replace(tree, constants=constants)
+
+
+def sized_network(tree: ast.MappingFile, constants: dict[str, int], num_pes: int) -> tuple[NetworkIR, Diagnostics]:
+    diagnostics = Diagnostics()
+    result = run_pipeline(with_constants(tree, constants), PIPELINE,
+                          PassContext(diagnostics, HardwareSpec(num_pes=num_pes)))
+    return result.ir, diagnostics  # type: ignore[return-value]
+
+
+def _grid(space: DesignSpace) -> dict[str, np.ndarray]:
+    """Runtime axes as broadcastable int64 arrays of shape (B, L, O, V)."""
+    out = {}
+    for index, name in enumerate(RUNTIME_AXES):
+        shape = [1, 1, 1, 1]
+        values = space.axis(name)
+        shape[index] = len(values)
+        out[name] = np.array(values, dtype=np.int64).reshape(shape)
+    return out
+
+
+def _evaluate_layers(network: NetworkIR, space: DesignSpace) -> dict[str, object]:
+    """Network totals over the runtime grid (arrays) and per-group constants (ints)."""
+    grid = _grid(space)
+    args = [grid[name] for name in RUNTIME_AXES]
+    shape = tuple(len(space.axis(name)) for name in RUNTIME_AXES)
+    upper = [float(max(space.axis(name))) for name in RUNTIME_AXES]
+    lower = [float(min(space.axis(name))) for name in RUNTIME_AXES]
+    runtime = np.zeros(shape, dtype=np.int64)
+    noc_req = np.zeros(shape, dtype=np.int64)
+    offchip_req = np.zeros(shape, dtype=np.int64)
+    counts = {"macs": 0, "l1": 0, "l2": 0, "l1_size": 0, "l2_size": 0}
+    exact_python = False
+    for layer in network.layers:
+        cost = _cost_of_shape(shape_key(layer))
+        f = compiled(shape_key(layer))
+        # Overflow guard: the largest runtime comes with the smallest bandwidths and the most latency.
+        bound = f(lower[0], upper[1], lower[2], lower[3])[0]
+        if float(bound) >= INT64_SAFE / max(len(network.layers), 1):
+            exact_python = True
+        values = f(*([a.astype(object) for a in args] if exact_python else args))
+        layer_runtime, layer_noc, layer_off = (np.broadcast_to(np.asarray(v), shape) for v in values)
+        if exact_python:
+            runtime = runtime.astype(object) + layer_runtime
+        else:
+            runtime = runtime + layer_runtime
+        noc_req = np.maximum(noc_req, layer_noc)
+        offchip_req = np.maximum(offchip_req, layer_off)
+        top = cost.top
+        counts["macs"] += top.macs
+        counts["l1"] += sum(top.l1_read.values()) + sum(top.l1_write.values())
+        counts["l2"] += sum(top.l2_read.values()) + sum(top.l2_write.values())
+        counts["l1_size"] = max(counts["l1_size"], sum(top.first_l1_req.values()))
+        counts["l2_size"] = max(counts["l2_size"], sum(top.l2_req.values()))
+    return {"runtime": runtime, "noc_req": noc_req, "offchip_req": offchip_req, **counts}
+
+
+def energy_of(counts: dict[str, object], hardware: HardwareSpec) -> float:
+    """maestroc's energy (nJ): MACs, and every L1 and L2 access at the table's cost."""
+    return hardware.mac_energy * (counts["macs"] + hardware.l1_energy_multiplier * counts["l1"]  # type: ignore
+                                  + hardware.l2_energy_multiplier * counts["l2"])
+
+
+def objective_vectors(space: DesignSpace, runtime: np.ndarray, macs: int, energy: float, area: np.ndarray,
+                      power: np.ndarray) -> np.ndarray:
+    """Columns in ``space.objectives`` order, all to be minimised (throughput negated)."""
+    runtime_f = runtime.astype(np.float64)
+    columns = []
+    for objective in space.objectives:
+        if objective == "runtime":
+            columns.append(runtime_f)
+        elif objective == "throughput":
+            columns.append(-(macs / np.maximum(runtime_f, 1)))
+        elif objective == "energy":
+            columns.append(np.full_like(runtime_f, energy))
+        elif objective == "edp":
+            columns.append(energy * runtime_f)
+        elif objective == "area":
+            columns.append(np.broadcast_to(area, runtime_f.shape).astype(np.float64))
+        else:
+            columns.append(np.broadcast_to(power, runtime_f.shape).astype(np.float64))
+    return np.stack([np.ravel(c) for c in columns], axis=1)
+
+
+def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[str, int], num_pes: int) -> GroupResult:
+    """Count the valid designs of one group and return its Pareto candidates."""
+    key = (tuple(sorted(constants.items())), num_pes)
+    runtime_points = math.prod(len(space.axis(a)) for a in RUNTIME_AXES)
+    l1_values = np.array(space.axis("l1_size"), dtype=np.int64)
+    l2_values = np.array(space.axis("l2_size"), dtype=np.int64)
+    explored = runtime_points * len(l1_values) * len(l2_values)
+    network, diagnostics = sized_network(tree, constants, num_pes)
+    empty = np.zeros((0, len(space.objectives)))
+    if diagnostics.has_errors or network.illegal:
+        first = next((f"{d.code}: {d.message}" for d in diagnostics), "illegal")
+        return GroupResult(key, explored, 0, empty, [], [], error=first)
+    totals = _evaluate_layers(network, space)
+    hw = space.base
+    energy = energy_of(totals, hw)
+    # Buffer fit: only L1/L2 sizes at or above the largest need qualify.
+    if space.fit_buffers:
+        l1_ok, l2_ok = l1_values[l1_values >= totals["l1_size"]], l2_values[l2_values >= totals["l2_size"]]
+    else:
+        l1_ok, l2_ok = l1_values, l2_values
+    noc_bw = np.array(space.axis("noc_bw"), dtype=np.float64).reshape(-1, 1, 1, 1)
+    lanes = np.array(space.axis("num_simd_lanes"), dtype=np.float64).reshape(1, -1, 1, 1)
+    # Area and power over noc_bw x lanes x l1 x l2 (the only axes they depend on).
+    cost = area_power(num_pes, lanes, l1_ok.reshape(1, 1, -1, 1), l2_ok.reshape(1, 1, 1, -1), noc_bw)
+    area, power = np.broadcast_arrays(cost["area"], cost["power"])
+    pair_ok = np.ones(area.shape, dtype=bool)
+    if "area" in space.constraints:
+        pair_ok &= area <= space.constraints["area"]
+    if "power" in space.constraints:
+        pair_ok &= power <= space.constraints["power"]
+    pairs = pair_ok.sum(axis=(2, 3))  # valid (l1, l2) pairs per (noc_bw, lanes)
+    bw_ok = np.ones(totals["runtime"].shape, dtype=bool)
+    if "max_noc_bw_req" in space.constraints:
+        bw_ok &= totals["noc_req"] <= space.constraints["max_noc_bw_req"]
+    if "max_offchip_bw_req" in space.constraints:
+        bw_ok &= totals["offchip_req"] <= space.constraints["max_offchip_bw_req"]
+    pairs_grid = pairs.reshape(pairs.shape[0], 1, 1, pairs.shape[1])  # (B, 1, 1, V)
+    valid = int((bw_ok * pairs_grid).sum())
+    if valid == 0:
+        return GroupResult(key, explored, 0, empty, [], [])
+    # The cheapest valid (l1, l2) of each point: the smallest sizes, when they pass the budgets.
+    cheapest_area = np.broadcast_to(area[:, :, 0, 0].reshape(pairs_grid.shape), bw_ok.shape)
+    cheapest_power = np.broadcast_to(power[:, :, 0, 0].reshape(pairs_grid.shape), bw_ok.shape)
+    usable = bw_ok & np.broadcast_to(pair_ok[:, :, 0, 0].reshape(pairs_grid.shape), bw_ok.shape)
+    runtime = totals["runtime"]
+    vectors = objective_vectors(space, runtime, totals["macs"], energy, cheapest_area, cheapest_power)
+    index = np.flatnonzero(np.ravel(usable))
+    keep = index[pareto_mask(vectors[index])]
+    designs, metrics = [], []
+    for flat in keep:
+        b, l, o, v = np.unravel_index(flat, runtime.shape)
+        design = {"num_pes": num_pes, "noc_bw": space.axis("noc_bw")[b], "noc_latency": space.axis("noc_latency")[l],
+                  "offchip_bw": space.axis("offchip_bw")[o], "num_simd_lanes": space.axis("num_simd_lanes")[v],
+                  "l1_size": int(l1_ok[0]), "l2_size": int(l2_ok[0]), **constants}
+        run = int(runtime[b, l, o, v])
+        designs.append(design)
+        metrics.append({"runtime": run, "throughput": totals["macs"] / run if run else math.inf,
+                        "energy": energy, "edp": energy * run, "area": float(cheapest_area[b, l, o, v]),
+                        "power": float(cheapest_power[b, l, o, v]), "macs": totals["macs"],
+                        "l1_size_req": totals["l1_size"], "l2_size_req": totals["l2_size"],
+                        "noc_bw_req": int(totals["noc_req"][b, l, o, v]),
+                        "offchip_bw_req": int(totals["offchip_req"][b, l, o, v])})
+    return GroupResult(key, explored, valid, vectors[keep], designs, metrics)
+
+
+def pareto_mask(points: np.ndarray) -> np.ndarray:
+    """Rows not dominated by any other row (all objectives minimised); equal rows kept once."""
+    if len(points) == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort(points.T[::-1])
+    keep = np.zeros(len(points), dtype=bool)
+    if points.shape[1] == 2:
+        # Sorted by (first, second): a point survives when its second value beats every earlier one.
+        second = points[order, 1]
+        earlier_best = np.concatenate(([math.inf], np.minimum.accumulate(second)[:-1]))
+        keep[order[second < earlier_best]] = True
+        return keep
+    kept: list[np.ndarray] = []
+    for i in order:
+        p = points[i]
+        if kept:
+            others = np.array(kept)
+            if np.any(np.all(others <= p, axis=1)):
+                continue  # dominated by, or equal to, an earlier point
+        kept.append(p)
+        keep[i] = True
+    return keep
+
+
+# ---- the exploration ----------------------------------------------------------------------------
+@dataclass
+class ExplorationResult:
+    explored: int = 0
+    valid: int = 0
+    groups_done: int = 0
+    groups_total: int = 0
+    seconds: float = 0.0
+    stopped_early: str | None = None
+    front: list[tuple[dict[str, int], dict[str, float]]] = field(default_factory=list)
+    errors: dict[str, tuple[int, str]] = field(default_factory=dict)  # code -> (groups, first message)
+
+    @property
+    def rate(self) -> float:
+        return self.explored / self.seconds if self.seconds else 0.0
+
+
+def groups(space: DesignSpace) -> Iterator[tuple[dict[str, int], int]]:
+    names = sorted(space.constants)
+    for combo in itertools.product(*(space.constants[n] for n in names)):
+        for num_pes in space.axis("num_pes"):
+            yield dict(zip(names, combo)), num_pes
+
+
+_WORKER_TREE: ast.MappingFile | None = None
+
+
+def _worker_init(path: str) -> None:
+    global _WORKER_TREE
+    _WORKER_TREE = load_mapping(path, Diagnostics())
+
+
+def _worker_run(space: DesignSpace, constants: dict[str, int], num_pes: int) -> GroupResult:
+    assert _WORKER_TREE is not None
+    return evaluate_group(_WORKER_TREE, space, constants, num_pes)
+
+
+def merge_front(results: list[GroupResult], space: DesignSpace) -> list[tuple[dict[str, int], dict[str, float]]]:
+    """The global front from the groups' candidates, in a deterministic order."""
+    rows = [(r.front[i], r.designs[i], r.metrics[i]) for r in results for i in range(len(r.designs))]
+    if not rows:
+        return []
+    rows.sort(key=lambda row: (tuple(row[0]), tuple(sorted(row[1].items()))))
+    points = np.array([row[0] for row in rows])
+    mask = pareto_mask(points)
+    return [(rows[i][1], rows[i][2]) for i in range(len(rows)) if mask[i]]
+
+
+def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int = 1, time_budget: float | None = None,
+            max_designs: int | None = None, progress: Callable[[ExplorationResult], None] | None = None
+            ) -> ExplorationResult:
+    """Explore ``space``; stops early (keeping the front so far) on a budget or Ctrl-C."""
+    result = ExplorationResult(groups_total=len(space.axis("num_pes")) * math.prod(
+        len(v) for v in space.constants.values()))
+    done: list[GroupResult] = []
+    start = time.perf_counter()
+
+    def record(group: GroupResult) -> None:
+        done.append(group)
+        result.explored += group.explored
+        result.valid += group.valid
+        result.groups_done += 1
+        if group.error:
+            code = group.error.split(":", 1)[0]
+            count, first = result.errors.get(code, (0, group.error))
+            result.errors[code] = (count + 1, first)
+        result.seconds = time.perf_counter() - start
+        if progress:
+            progress(result)
+
+    def over_budget() -> str | None:
+        if time_budget is not None and time.perf_counter() - start >= time_budget:
+            return f"time budget of {time_budget:g} s reached"
+        if max_designs is not None and result.explored >= max_designs:
+            return f"{max_designs} designs reached"
+        return None
+
+    pending_groups = groups(space)
+    try:
+        if workers <= 1:
+            for constants, num_pes in pending_groups:
+                if (reason := over_budget()):
+                    result.stopped_early = reason
+                    break
+                record(evaluate_group(tree, space, constants, num_pes))
+        else:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(path,)) as pool:
+                running: set[Future] = set()
+                exhausted = False
+                while True:
+                    while not exhausted and len(running) < 2 * workers and not result.stopped_early:
+                        if (reason := over_budget()):
+                            result.stopped_early = reason
+                            break
+                        item = next(pending_groups, None)
+                        if item is None:
+                            exhausted = True
+                            break
+                        running.add(pool.submit(_worker_run, space, *item))
+                    if not running:
+                        break
+                    finished, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        record(future.result())
+    except KeyboardInterrupt:
+        result.stopped_early = "interrupted"
+    result.seconds = time.perf_counter() - start
+    result.front = merge_front(done, space)
+    return result
+
+
+def best_per_objective(result: ExplorationResult) -> dict[str, tuple[dict[str, int], dict[str, float]]]:
+    """The front design that is best for each objective (largest throughput, smallest otherwise)."""
+    best = {}
+    for objective, direction in OBJECTIVES.items():
+        if not result.front:
+            break
+        pick = max if direction == "max" else min
+        best[objective] = pick(result.front, key=lambda item: item[1][objective])
+    return best
+
+
+def design_values(space: DesignSpace, design: dict[str, int]) -> HardwareSpec:
+    """The hardware spec of one design (its axes over the space's base values)."""
+    return replace(space.base, **{k: v for k, v in design.items() if k in HARDWARE_AXES})
+
+
+def all_designs(tree: ast.MappingFile, space: DesignSpace) -> Iterator[tuple[dict[str, int], dict[str, object]]]:
+    """Every design of a (small) space with its metrics and validity, materialised one by one.
+
+    The same compiled expressions as :func:`explore`; for checking and for small sweeps.
+    """
+    for constants, num_pes in groups(space):
+        network, diagnostics = sized_network(tree, constants, num_pes)
+        legal = not diagnostics.has_errors and not network.illegal
+        totals = _evaluate_layers(network, space) if legal else None
+        energy = energy_of(totals, space.base) if totals else math.nan
+        for b, l, o, v in itertools.product(*(range(len(space.axis(a))) for a in RUNTIME_AXES)):
+            for l1, l2 in itertools.product(space.axis("l1_size"), space.axis("l2_size")):
+                design = {"num_pes": num_pes, "noc_bw": space.axis("noc_bw")[b],
+                          "noc_latency": space.axis("noc_latency")[l], "offchip_bw": space.axis("offchip_bw")[o],
+                          "num_simd_lanes": space.axis("num_simd_lanes")[v], "l1_size": l1, "l2_size": l2,
+                          **constants}
+                if totals is None:
+                    yield design, {"valid": False}
+                    continue
+                cost = area_power(num_pes, design["num_simd_lanes"], l1, l2, design["noc_bw"])
+                run = int(totals["runtime"][b, l, o, v])
+                metrics = {"runtime": run, "energy": energy, "macs": totals["macs"], "area": float(cost["area"]),
+                           "power": float(cost["power"]), "l1_size_req": totals["l1_size"],
+                           "l2_size_req": totals["l2_size"], "noc_bw_req": int(totals["noc_req"][b, l, o, v]),
+                           "offchip_bw_req": int(totals["offchip_req"][b, l, o, v])}
+                metrics["valid"] = _valid(space, metrics, l1, l2)
+                yield design, metrics
+
+
+def _valid(space: DesignSpace, metrics: dict[str, object], l1: int, l2: int) -> bool:
+    checks = [not space.fit_buffers or (metrics["l1_size_req"] <= l1 and metrics["l2_size_req"] <= l2)]
+    limits = {"area": "area", "power": "power", "max_noc_bw_req": "noc_bw_req",
+              "max_offchip_bw_req": "offchip_bw_req"}
+    checks += [metrics[limits[name]] <= bound for name, bound in space.constraints.items()]
+    return all(checks)

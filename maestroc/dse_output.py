@@ -1,0 +1,130 @@
+"""What `maestroc dse` shows and writes: progress, summary, Pareto front files, plot."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import sys
+from typing import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from maestroc.dse import ExplorationResult, best_per_objective
+from maestroc.outputs import write_output
+from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
+
+METRICS = ("runtime", "throughput", "energy", "edp", "area", "power", "macs", "l1_size_req", "l2_size_req",
+           "noc_bw_req", "offchip_bw_req")
+
+
+@contextlib.contextmanager
+def progress_display(total: int) -> Iterator[Callable[[ExplorationResult], None]]:
+    """A rich progress bar with the rate and an ETA on a terminal; nothing elsewhere."""
+    console = Console(file=sys.stderr)
+    if not console.is_terminal:
+        yield lambda result: None
+        return
+    with Progress(TextColumn("exploring"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f} designs"),
+                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("dse", total=total, rate="")
+
+        def update(result: ExplorationResult) -> None:
+            progress.update(task, completed=result.explored, rate=f"{result.rate / 1e6:,.1f}M designs/s")
+
+        yield update
+
+
+def _design_columns(space: DesignSpace) -> list[str]:
+    return list(HARDWARE_AXES) + sorted(space.constants)
+
+
+def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> None:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=200)
+    state = f" (stopped early: {result.stopped_early})" if result.stopped_early else ""
+    console.print(f"designs explored: {result.explored:,} of {space.size:,}{state}")
+    console.print(f"valid designs:    {result.valid:,}")
+    console.print(f"on the front:     {len(result.front):,}  (objectives: {', '.join(space.objectives)})")
+    console.print(f"time:             {result.seconds:.2f} s, {result.rate:,.0f} designs/s")
+    for code, (count, first) in sorted(result.errors.items()):
+        console.print(f"note: {count} group(s) of designs (a num_pes and Constants combination) cannot be "
+                      f"analysed, e.g. {first}")
+    if not result.front:
+        return
+    table = Table(title="best design per objective", title_justify="left")
+    for column in ["objective"] + _design_columns(space) + list(space.objectives):
+        table.add_column(column, justify="left" if column == "objective" else "right", no_wrap=True)
+    for objective, (design, metrics) in best_per_objective(result).items():
+        if objective in space.objectives:
+            table.add_row(objective, *(str(design[c]) for c in _design_columns(space)),
+                          *(_fmt(metrics[o]) for o in space.objectives))
+    console.print(table)
+    front = Table(title=f"Pareto front (first {min(top, len(result.front))} of {len(result.front)})",
+                  title_justify="left")
+    for column in _design_columns(space) + list(space.objectives):
+        front.add_column(column, justify="right", no_wrap=True)
+    for design, metrics in result.front[:top]:
+        front.add_row(*(str(design[c]) for c in _design_columns(space)), *(_fmt(metrics[o]) for o in space.objectives))
+    console.print(front)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+
+
+def write_results(folder: str, network_path: str, space: DesignSpace, result: ExplorationResult,
+                  plot: bool = False) -> None:
+    columns = _design_columns(space)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns + list(METRICS))
+    for design, metrics in result.front:
+        writer.writerow([design[c] for c in columns] + [metrics[m] for m in METRICS])
+    write_output(f"{folder}/front.csv", buffer.getvalue())
+    write_output(f"{folder}/front.json", json.dumps(
+        [{"design": design, "metrics": metrics} for design, metrics in result.front], indent=2) + "\n")
+    summary = {
+        "network": network_path, "objectives": list(space.objectives),
+        "directions": {o: OBJECTIVES[o] for o in space.objectives},
+        "space": {"hardware": {k: list(space.axis(k)) for k in HARDWARE_AXES},
+                  "constants": {k: list(v) for k, v in space.constants.items()},
+                  "constraints": space.constraints, "fit_buffers": space.fit_buffers},
+        "designs_in_space": space.size, "designs_explored": result.explored, "designs_valid": result.valid,
+        "designs_on_front": len(result.front), "seconds": result.seconds, "designs_per_second": result.rate,
+        "stopped_early": result.stopped_early,
+        "unanalysable_groups": {code: {"groups": n, "example": first} for code, (n, first) in result.errors.items()},
+        "best": {o: {"design": d, "metrics": m} for o, (d, m) in best_per_objective(result).items()},
+    }
+    write_output(f"{folder}/summary.json", json.dumps(summary, indent=2) + "\n")
+    if plot:
+        draw_front(f"{folder}/front.png", result)
+
+
+def draw_front(path: str, result: ExplorationResult) -> None:
+    """Throughput versus energy of the front designs (matplotlib, optional extra `plot`)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("maestroc dse: --plot needs matplotlib (pip install 'maestroc[plot]'); no plot written",
+              file=sys.stderr)
+        return
+    energy = [m["energy"] for _, m in result.front]
+    throughput = [m["throughput"] for _, m in result.front]
+    figure, axes = plt.subplots(figsize=(6, 4.5))
+    axes.scatter(energy, throughput, s=14, color="tab:red", label="Pareto-optimal designs")
+    axes.set_xlabel("energy (nJ)")
+    axes.set_ylabel("throughput (MACs/cycle)")
+    axes.set_title(f"{result.valid:,} valid of {result.explored:,} designs")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
