@@ -25,7 +25,7 @@ from maestroc.ir import NetworkIR, format_network
 from maestroc.lint import RULES, RULES_BY_KEY, run_rules
 from maestroc.lint_output import format_findings
 from maestroc.metrics import evaluate_network
-from maestroc.outputs import prepare_dump_dir, write_output
+from maestroc.outputs import prepare_output_dir, write_output
 from maestroc.report import capacity_findings, format_csv, format_json, format_reuse, render_report
 from maestroc.passes import PASS_NAMES, PIPELINE
 from maestroc.pipeline import Pass, PassContext, run_pipeline
@@ -67,6 +67,13 @@ def cmd_parse(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     print_diagnostics(diagnostics)
     return EXIT_INPUT if diagnostics.has_errors else EXIT_OK
+
+
+def _output_dir_ready(path: str, option: str) -> bool:
+    problem = prepare_output_dir(path, option)
+    if problem:
+        print(f"maestroc: {problem}", file=sys.stderr)
+    return problem is None
 
 
 def _load_inputs(network_path: str, hw_path: str | None,
@@ -132,11 +139,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if args.layer and args.layer not in {layer.name for layer in tree.networks[0].layers}:
         print(f"maestroc: no layer named {args.layer!r} in {args.network}", file=sys.stderr)
         return EXIT_INPUT
-    if args.dump_dir:
-        problem = prepare_dump_dir(args.dump_dir)
-        if problem:
-            print(f"maestroc: {problem}", file=sys.stderr)
-            return EXIT_INPUT
+    if args.dump_dir and not _output_dir_ready(args.dump_dir, "--dump-dir"):
+        return EXIT_INPUT
     dumper = _Dumper(args)
     result = run_pipeline(tree, PIPELINE, PassContext(diagnostics, hardware), before=dumper.on_before,
                           after=dumper.on_after, stop_after=args.stop_after)
@@ -320,11 +324,8 @@ def cmd_dse(args: argparse.Namespace) -> int:
     except SpaceError as error:
         print(f"maestroc dse: {error}", file=sys.stderr)
         return EXIT_INPUT
-    if args.output:
-        problem = prepare_dump_dir(args.output)
-        if problem:
-            print(f"maestroc: {problem.replace('--dump-dir', '-o')}", file=sys.stderr)
-            return EXIT_INPUT
+    if args.output and not _output_dir_ready(args.output, "-o"):
+        return EXIT_INPUT
     with dse_output.progress_display(space.size) as update:
         result = explore(args.network, tree, space, workers=args.workers, time_budget=args.time_budget,
                          max_designs=args.max_designs, progress=update)

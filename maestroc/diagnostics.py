@@ -126,28 +126,16 @@ class Diagnostics:
             raise ValueError(f"unregistered diagnostic code {diagnostic.code}")
         self.items.append(diagnostic)
 
-    def error(
-        self,
-        code: str,
-        message: str,
-        span: Span | None = None,
-        *,
-        notes: Iterable[str] = (),
-        helps: Iterable[str] = (),
-        related: Iterable[tuple[Span, str]] = (),
-    ) -> None:
-        self.add(Diagnostic(Severity.ERROR, code, message, span, tuple(notes), tuple(helps), tuple(related)))
+    def report(self, severity: Severity, code: str, message: str, span: Span | None = None, *,
+               notes: Iterable[str] = (), helps: Iterable[str] = (),
+               related: Iterable[tuple[Span, str]] = ()) -> None:
+        self.add(Diagnostic(severity, code, message, span, tuple(notes), tuple(helps), tuple(related)))
 
-    def warning(
-        self,
-        code: str,
-        message: str,
-        span: Span | None = None,
-        *,
-        notes: Iterable[str] = (),
-        helps: Iterable[str] = (),
-    ) -> None:
-        self.add(Diagnostic(Severity.WARNING, code, message, span, tuple(notes), tuple(helps)))
+    def error(self, code: str, message: str, span: Span | None = None, **details: Iterable) -> None:
+        self.report(Severity.ERROR, code, message, span, **details)
+
+    def warning(self, code: str, message: str, span: Span | None = None, **details: Iterable) -> None:
+        self.report(Severity.WARNING, code, message, span, **details)
 
     @property
     def has_errors(self) -> bool:

@@ -25,12 +25,12 @@ def write_output(path: str | None, text: str) -> None:
         raise
 
 
-def prepare_dump_dir(path: str) -> str | None:
-    """Create ``path`` for IR dumps; a problem message if it exists and is not an empty folder."""
+def prepare_output_dir(path: str, option: str) -> str | None:
+    """Create ``path`` for output files; a problem message if it exists and is not an empty folder."""
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
-        return f"--dump-dir {path}: exists and is not a folder"
+        return f"{option} {path}: exists and is not a folder"
     if folder.is_dir() and any(folder.iterdir()):
-        return f"--dump-dir {path}: folder is not empty (maestroc does not overwrite files it did not write)"
+        return f"{option} {path}: folder is not empty (maestroc does not overwrite files it did not write)"
     folder.mkdir(parents=True, exist_ok=True)
     return None
