@@ -49,6 +49,7 @@ from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
 from maestroc.symbolic import HARDWARE_SYMBOLS, IntegerPrinter
 
 INT64_SAFE = 2**62
+CLOUD_SAMPLE = 256
 RUNTIME_AXES = ("noc_bw", "noc_latency", "offchip_bw", "num_simd_lanes")
 
 
@@ -91,6 +92,8 @@ class GroupResult:
     designs: list[dict[str, int]]
     metrics: list[dict[str, float]]
     error: str | None = None
+    # (throughput, energy) of up to CLOUD_SAMPLE valid points, evenly spaced, for the front plot
+    cloud: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
 
 def with_constants(tree: ast.MappingFile, values: dict[str, int]) -> ast.MappingFile:
@@ -229,6 +232,9 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
     vectors = objective_vectors(space, runtime, totals["macs"], energy, cheapest_area, cheapest_power)
     index = np.flatnonzero(np.ravel(usable))
     keep = index[pareto_mask(vectors[index])]
+    sample = index[np.linspace(0, len(index) - 1, min(len(index), CLOUD_SAMPLE)).astype(int)]
+    flat_runtime = np.ravel(runtime)[sample].astype(np.float64)
+    cloud = np.stack([totals["macs"] / np.maximum(flat_runtime, 1), np.full(len(sample), energy)], axis=1)
     designs, metrics = [], []
     for flat in keep:
         b, l, o, v = np.unravel_index(flat, runtime.shape)
@@ -243,7 +249,7 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
                         "l1_size_req": totals["l1_size"], "l2_size_req": totals["l2_size"],
                         "noc_bw_req": int(totals["noc_req"][b, l, o, v]),
                         "offchip_bw_req": int(totals["offchip_req"][b, l, o, v])})
-    return GroupResult(key, explored, valid, vectors[keep], designs, metrics)
+    return GroupResult(key, explored, valid, vectors[keep], designs, metrics, cloud=cloud)
 
 
 def pareto_mask(points: np.ndarray) -> np.ndarray:
@@ -280,6 +286,7 @@ class ExplorationResult:
     seconds: float = 0.0
     stopped_early: str | None = None
     front: list[tuple[dict[str, int], dict[str, float]]] = field(default_factory=list)
+    cloud: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # sampled valid designs
     errors: dict[str, tuple[int, str]] = field(default_factory=dict)  # code -> (groups, first message)
 
     @property
@@ -378,6 +385,8 @@ def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int =
         result.stopped_early = "interrupted"
     result.seconds = time.perf_counter() - start
     result.front = merge_front(done, space)
+    clouds = [g.cloud for g in sorted(done, key=lambda g: g.key) if len(g.cloud)]
+    result.cloud = np.concatenate(clouds) if clouds else np.zeros((0, 2))
     return result
 
 

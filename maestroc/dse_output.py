@@ -120,7 +120,10 @@ def draw_front(path: str, result: ExplorationResult) -> None:
     energy = [m["energy"] for _, m in result.front]
     throughput = [m["throughput"] for _, m in result.front]
     figure, axes = plt.subplots(figsize=(6, 4.5))
-    axes.scatter(energy, throughput, s=14, color="tab:red", label="Pareto-optimal designs")
+    if len(result.cloud):
+        axes.scatter(result.cloud[:, 1], result.cloud[:, 0], s=4, color="tab:blue", alpha=0.15,
+                     label="valid designs (sample)")
+    axes.scatter(energy, throughput, s=18, color="tab:red", label="Pareto-optimal designs")
     axes.set_xlabel("energy (nJ)")
     axes.set_ylabel("throughput (MACs/cycle)")
     axes.set_title(f"{result.valid:,} valid of {result.explored:,} designs")

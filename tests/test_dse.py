@@ -170,3 +170,13 @@ def test_cli_bad_space(cli, args: list[str], words: str, monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
     result = cli("dse", "samples/networks/tiny_cnn.m", *args)
     assert result.code == 2 and words in result.err
+
+
+def test_plot_of_the_front(cli, tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("matplotlib", reason="the plot needs the optional extra 'plot' (matplotlib)")
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "run"
+    result = cli("dse", "samples/networks/tiny_cnn.m", "--set", "num_pes=64,256", "--set", "noc_bw=16,64",
+                 "-o", str(out), "--plot")
+    assert result.code == 0
+    assert (out / "front.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
