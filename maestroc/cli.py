@@ -13,13 +13,15 @@ import io
 import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Callable, Sequence
 
 from rich.console import Console
 
 from maestroc import __version__, ast
 from maestroc.diagnostics import Diagnostics, print_diagnostics
-from maestroc.frontend import load_file, load_hardware
+from maestroc.frontend import load_file, load_hardware, load_source
+from maestroc.layertypes import LAYER_TYPES
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR, format_network
 from maestroc.lint import RULES, RULES_BY_KEY, run_rules
@@ -301,7 +303,7 @@ def _add_lint(sub: argparse._SubParsersAction) -> None:
 
 def cmd_dse(args: argparse.Namespace) -> int:
     from maestroc import dse_output
-    from maestroc.dse import explore
+    from maestroc.exploration import explore
     from maestroc.space import SpaceError, load_space
 
     diagnostics = Diagnostics()
@@ -360,6 +362,127 @@ def _add_dse(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=cmd_dse)
 
 
+def cmd_apply_dataflow(args: argparse.Namespace) -> int:
+    from maestroc.parser import source_from_text
+    from maestroc.templates import TemplateError, apply_templates, load_template
+
+    diagnostics = Diagnostics()
+    model = load_file(args.model, diagnostics, "mapping")
+    templates = {}
+    for spec in [("", args.dataflow)] if args.dataflow else []:
+        templates[spec[0]] = load_file(spec[1], diagnostics, "mapping")
+    for assignment in args.dataflow_for or []:
+        kind, _, path = assignment.partition("=")
+        if not path or kind not in LAYER_TYPES:
+            print(f"maestroc apply-dataflow: --dataflow-for {assignment!r}: expected TYPE=FILE with TYPE one of "
+                  f"{', '.join(LAYER_TYPES)}", file=sys.stderr)
+            return EXIT_INPUT
+        templates[kind] = load_file(path, diagnostics, "mapping")
+    if model is None or diagnostics.has_errors or any(t is None for t in templates.values()):
+        print_diagnostics(diagnostics)
+        return EXIT_INPUT
+    if args.output and Path(args.output).exists() and not args.force:
+        print(f"maestroc apply-dataflow: {args.output} exists; use --force to replace it", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        loaded = {kind: load_template(tree) for kind, tree in templates.items()}  # type: ignore[arg-type]
+        text = apply_templates(model, loaded.pop("", None), loaded)  # type: ignore[arg-type]
+    except TemplateError as error:
+        print(f"maestroc apply-dataflow: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    result = Diagnostics()
+    load_source(source_from_text(text, args.output or "<apply-dataflow output>"), result)
+    if result.has_errors:  # a template that does not suit a layer (e.g. Sz of a missing dimension)
+        print_diagnostics(result)
+        return EXIT_INPUT
+    write_output(args.output, text)
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from maestroc.api import compile as compile_source
+    from maestroc.diagnostics import InputError
+    from maestroc.report import render_comparison
+    from maestroc.templates import TemplateError, apply_templates, load_template
+
+    diagnostics = Diagnostics()
+    hardware = load_hardware(args.hw, diagnostics)
+    variants: list[tuple[str, str]] = []  # (name, path or mapping text)
+    if args.dataflow:
+        if len(args.networks) != 1:
+            print("maestroc compare: with --dataflow give exactly one model file", file=sys.stderr)
+            return EXIT_INPUT
+        model = load_file(args.networks[0], diagnostics, "mapping")
+        by_type = {}
+        for assignment in args.dataflow_for or []:
+            kind, _, path = assignment.partition("=")
+            by_type[kind] = load_file(path, diagnostics, "mapping")
+        templates = [(Path(p).stem, load_file(p, diagnostics, "mapping")) for p in args.dataflow]
+        if model is None or diagnostics.has_errors or hardware is None:
+            print_diagnostics(diagnostics)
+            return EXIT_INPUT
+        try:
+            fixed = {k: load_template(t) for k, t in by_type.items()}  # type: ignore[arg-type]
+            for name, tree in templates:
+                variants.append((name, apply_templates(model, load_template(tree), fixed)))  # type: ignore[arg-type]
+        except TemplateError as error:
+            print(f"maestroc compare: {error}", file=sys.stderr)
+            return EXIT_INPUT
+    else:
+        if len(args.networks) < 2:
+            print("maestroc compare: give two or more mapping files, or one model with --dataflow", file=sys.stderr)
+            return EXIT_INPUT
+        variants = [(Path(p).stem, p) for p in args.networks]
+    if hardware is None:
+        print_diagnostics(diagnostics)
+        return EXIT_INPUT
+    results = []
+    for name, source in variants:
+        try:
+            results.append((name, compile_source(source, hardware)))
+        except InputError as error:
+            print(f"maestroc compare: variant {name} cannot be analysed:", file=sys.stderr)
+            print_diagnostics(error.diagnostics)
+            return EXIT_INPUT
+    table, csv_text = render_comparison(results)
+    if args.emit == "csv":
+        write_output(args.output, csv_text)
+    else:
+        console = Console(highlight=False)
+        console = console if console.is_terminal else Console(highlight=False, width=200)
+        console.print(table)
+    return EXIT_OK
+
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare", help="compare dataflows (or networks) side by side on one hardware design",
+        description="Per layer and in total: runtime and energy of each variant, and the fastest one. Variants "
+                    "are mapping files, or one model file with several --dataflow templates.")
+    p.add_argument("networks", metavar="NET.m", nargs="+", help="mapping files, or one model file with --dataflow")
+    p.add_argument("--hw", metavar="HW.m", required=True, help="hardware file")
+    p.add_argument("--dataflow", metavar="TEMPLATE.m", action="append", help="a template to try (repeatable)")
+    p.add_argument("--dataflow-for", metavar="TYPE=TEMPLATE.m", action="append",
+                   help="a fixed template for one layer type in every variant, e.g. DSCONV=dpt.m")
+    p.add_argument("--emit", choices=("table", "csv"), default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="with --emit csv: write to FILE")
+    p.set_defaults(run=cmd_compare)
+
+
+def _add_apply_dataflow(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "apply-dataflow", help="put a dataflow template into every layer of a model file",
+        description="Insert a Dataflow block into every layer that has none, choosing the template by layer type. "
+                    "Comments, layout and layer names of the model file are kept.")
+    p.add_argument("model", metavar="MODEL.m", help="model file (layers without dataflows)")
+    p.add_argument("--dataflow", metavar="TEMPLATE.m", help="the template for every layer type not given below")
+    p.add_argument("--dataflow-for", metavar="TYPE=TEMPLATE.m", action="append",
+                   help="the template for one layer type, e.g. DSCONV=samples/dataflows/dpt.m (repeatable)")
+    p.add_argument("-o", "--output", metavar="NET.m", help="write the mapping file here (default: stdout)")
+    p.add_argument("--force", action="store_true", help="replace NET.m if it exists")
+    p.set_defaults(run=cmd_apply_dataflow)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="maestroc",
@@ -373,6 +496,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lint(sub)
     _add_passes(sub)
     _add_dse(sub)
+    _add_apply_dataflow(sub)
+    _add_compare(sub)
     return parser
 
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from maestroc.dse import ExplorationResult, best_per_objective
+from maestroc.exploration import ExplorationResult, best_per_objective
 from maestroc.outputs import write_output
 from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from maestroc.api import compile_files
 from maestroc.diagnostics import Diagnostics
-from maestroc.dse import all_designs, explore, pareto_mask
+from maestroc.exploration import all_designs, explore, pareto_mask
 from maestroc.frontend import load_mapping
 from maestroc.hardware import HardwareSpec
 from maestroc.space import DesignSpace, SpaceError, load_space, parse_values
