@@ -28,7 +28,7 @@ from maestroc.lint import RULES, RULES_BY_KEY, run_rules
 from maestroc.lint_output import format_findings
 from maestroc.metrics import evaluate_network
 from maestroc.outputs import prepare_output_dir, write_output
-from maestroc.report import capacity_findings, format_csv, format_json, format_reuse, render_report
+from maestroc.report import capacity_findings, draw_layers, format_csv, format_json, format_reuse, render_report
 from maestroc.passes import PASS_NAMES, PIPELINE
 from maestroc.pipeline import Pass, PassContext, run_pipeline
 from maestroc.verify import verify
@@ -153,7 +153,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
         lines.append(f"{'total':<16}{total:>10.4f}")
         print("\n".join(lines), file=sys.stderr)
     emit = args.emit or ("report" if hardware is not None else "ir")
-    if emit in ("report", "csv", "json", "reuse") and isinstance(result.ir, NetworkIR) and not args.stop_after:
+    if emit == "plot" and not args.output:
+        print("maestroc compile: --emit plot needs -o FILE.png", file=sys.stderr)
+        return EXIT_INPUT
+    if emit in ("report", "csv", "json", "reuse", "plot") and isinstance(result.ir, NetworkIR) and not args.stop_after:
         if hardware is None:
             print(f"maestroc compile: --emit {emit} needs a hardware file (--hw HW.m)", file=sys.stderr)
             return EXIT_INPUT
@@ -178,6 +181,9 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
         write_output(args.output, format_csv(network.name, layers, maestro_names=args.layer_names == "maestro"))
     elif emit == "json":
         write_output(args.output, format_json(network.name, network.path, hardware, layers))
+    elif emit == "plot":
+        if not draw_layers(args.output, network.name, layers):
+            diagnostics.error("E005", "--emit plot needs matplotlib: pip install 'maestroc[plot]'")
     elif args.output:
         console = Console(record=True, width=160, file=io.StringIO())
         console.print(render_report(network.name, hardware, layers))
@@ -212,7 +218,7 @@ def _add_compile(sub: argparse._SubParsersAction) -> None:
                     "result. The IR can be printed before or after any pass.")
     p.add_argument("network", metavar="NET.m", help="mapping file (layers with dataflows)")
     p.add_argument("--hw", metavar="HW.m", help="hardware file; needed to size the cluster levels")
-    p.add_argument("--emit", choices=("report", "csv", "json", "reuse", "ir", "none"), default=None,
+    p.add_argument("--emit", choices=("report", "csv", "json", "reuse", "plot", "ir", "none"), default=None,
                    help="what to print: a report table (default with --hw), MAESTRO's CSV, JSON, the cost "
                         "expressions (reuse), or the IR (default without --hw)")
     p.add_argument("--latex", action="store_true", help="with --emit reuse: print the expressions as LaTeX")
@@ -469,6 +475,43 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=cmd_compare)
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        from maestroc.onnx_import import ImportError_, import_onnx
+        import onnx  # noqa: F401
+    except ImportError:
+        print("maestroc import: needs the onnx package: pip install 'maestroc[onnx]'", file=sys.stderr)
+        return EXIT_INPUT
+    if not Path(args.model).is_file():
+        print(f"maestroc import: {args.model}: no such file", file=sys.stderr)
+        return EXIT_INPUT
+    if args.output and Path(args.output).exists() and not args.force:
+        print(f"maestroc import: {args.output} exists; use --force to replace it", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        imported = import_onnx(args.model, batch=args.batch)
+    except ImportError_ as error:
+        print(f"maestroc import: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    write_output(args.output, imported.text)
+    if imported.unsupported:
+        listed = ", ".join(f"{op} x{n}" for op, n in sorted(imported.unsupported.items()))
+        print(f"maestroc import: {imported.layers} layers; not modelled: {listed}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_import(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "import", help="turn an ONNX model into a model file (needs the extra 'onnx')",
+        description="Conv (grouped and depthwise included), Gemm and MatMul become layers, with shapes from ONNX "
+                    "shape inference and padding folded into Y/X; other operators are listed, not modelled.")
+    p.add_argument("model", metavar="MODEL.onnx")
+    p.add_argument("-o", "--output", metavar="MODEL.m", help="write here (default: stdout)")
+    p.add_argument("--batch", type=int, default=1, help="the batch size where the model leaves it open (default 1)")
+    p.add_argument("--force", action="store_true", help="replace MODEL.m if it exists")
+    p.set_defaults(run=cmd_import)
+
+
 def _add_apply_dataflow(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "apply-dataflow", help="put a dataflow template into every layer of a model file",
@@ -498,6 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dse(sub)
     _add_apply_dataflow(sub)
     _add_compare(sub)
+    _add_import(sub)
     return parser
 
 

@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "E001": "input file cannot be read (missing, a directory, unreadable)",
     "E002": "input file is not UTF-8 text",
     "E003": "input file is empty",
+    "E005": "an optional extra is needed and not installed",
     "E004": "nothing to analyse: the file has no `Network` (a hardware file or a template)",
     "E101": "unexpected character",
     "E102": "unexpected token",

@@ -61,6 +61,7 @@ class LayerMetrics:
     vector_width: int
     multi_level: bool
     bound: str  # "compute", "NoC" or "off-chip": what most of the runtime waits for
+    compute_cycles: int  # cycles spent computing (the rest of the runtime waits for data)
     # Energy: MAESTRO's activity count (with its carried-L1 quirk) and maestroc's full breakdown.
     maestro_energy: float = 0.0
     energy_breakdown: dict[str, float] = field(default_factory=dict)
@@ -149,7 +150,9 @@ def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_n
         input_pixels=_pixels(cost, "input"), weight_pixels=_pixels(cost, "weight"),
         area=hw["area"], power=hw["power"], pe_power=hw["pe_power"], l1_power=hw["l1_power"],
         l2_power=hw["l2_power"], noc_power=hw["noc_power"], vector_width=hardware.num_simd_lanes,
-        multi_level=top.results_pushed > 1, bound=_bound(top, env))
+        multi_level=top.results_pushed > 1, bound=_bound(top, env),
+        compute_cycles=min(evaluate(top.delay_sum["compute"], env), evaluate(top.runtime, env))
+        if "compute" in top.delay_sum else 0)
 
 
 def _bound(top: LevelResult, env: dict) -> str:

@@ -230,3 +230,38 @@ def render_comparison(results: list) -> tuple[Table, str]:
         table.add_row(layer, *cells, fastest)
         rows.append(",".join([layer] + [c.replace(",", "") for c in cells] + [fastest]))
     return table, "\n".join(rows) + "\n"
+
+
+def draw_layers(path: str, network: str, layers: list[LayerMetrics]) -> bool:
+    """A per-layer runtime bar chart, split into compute and data movement, with PE utilization.
+
+    Returns False when matplotlib (the optional extra ``plot``) is missing.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    names = [m.name for m in layers]
+    compute = [m.compute_cycles for m in layers]
+    waiting = [m.runtime - m.compute_cycles for m in layers]
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.35 * len(layers) + 2), 4.5))
+    positions = range(len(layers))
+    axes.bar(positions, compute, color="tab:blue", label="compute")
+    axes.bar(positions, waiting, bottom=compute, color="tab:orange", label="waiting for data (NoC / off-chip)")
+    axes.set_ylabel("runtime (cycles)")
+    axes.set_xticks(list(positions), names, rotation=90, fontsize=7)
+    utilization = axes.twinx()
+    utilization.plot(list(positions), [m.avg_pes / m.num_pes for m in layers], color="black", marker=".",
+                     linewidth=1, label="PE utilization")
+    utilization.set_ylim(0, 1.05)
+    utilization.set_ylabel("PE utilization")
+    handles = axes.get_legend_handles_labels()[0] + utilization.get_legend_handles_labels()[0]
+    axes.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper right")
+    axes.set_title(f"{network}: {sum(m.runtime for m in layers):,} cycles")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return True

@@ -110,3 +110,14 @@ def test_python_api(tmp_path: Path) -> None:
     with pytest.raises(Exception) as error:
         maestroc.compile("Network N { Layer L { Type: POOL } }", hw={"num_pes": 4})
     assert "E201" in str([d.code for d in error.value.diagnostics])
+
+
+def test_emit_plot(cli, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="--emit plot needs the optional extra 'plot' (matplotlib)")
+    out = tmp_path / "layers.png"
+    result = cli("compile", "samples/networks/tiny_cnn.m", "--hw", "samples/hw/default_256pe.m", "--emit", "plot",
+                 "-o", str(out))
+    assert result.code == 0, result.err
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert cli("compile", "samples/networks/tiny_cnn.m", "--hw", "samples/hw/default_256pe.m",
+               "--emit", "plot").code == 2  # a picture needs a file

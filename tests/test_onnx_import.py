@@ -1,0 +1,82 @@
+"""`maestroc import`: ONNX models built here with onnx.helper (nothing downloaded)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+onnx = pytest.importorskip("onnx", reason="maestroc import needs the optional extra 'onnx'")
+from onnx import TensorProto, helper  # noqa: E402
+
+
+def build(path: Path) -> None:
+    def weight(name: str, dims: list[int]):
+        return helper.make_tensor(name, TensorProto.FLOAT, dims, [0.0] * int(__import__("math").prod(dims)))
+
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["c1"], name="stem", strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"]),
+        helper.make_node("Conv", ["r1", "w2"], ["c2"], name="depthwise", group=8, pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["c2", "w3"], ["c3"], name="grouped", group=2),
+        helper.make_node("MaxPool", ["c3"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["p"], ["f"]),
+        helper.make_node("Gemm", ["f", "w4"], ["g"], name="fc", transB=1),
+        helper.make_node("MatMul", ["g", "w5"], ["out"], name="head"),
+    ]
+    graph = helper.make_graph(
+        nodes, "tiny net",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)],
+        [weight("w1", [8, 3, 3, 3]), weight("w2", [8, 1, 3, 3]), weight("w3", [4, 4, 1, 1]),
+         weight("w4", [10, 64]), weight("w5", [10, 5])])
+    onnx.save(helper.make_model(graph), str(path))
+
+
+def test_import_conv_depthwise_grouped_gemm_matmul(cli, tmp_path: Path) -> None:
+    model = tmp_path / "tiny.onnx"
+    build(model)
+    out = tmp_path / "tiny.m"
+    result = cli("import", str(model), "-o", str(out))
+    assert result.code == 0, result.err
+    assert "not modelled: Flatten x1, MaxPool x1, Relu x1" in result.err
+    text = out.read_text()
+    assert "Not modelled" in text and "padding" in text
+    parsed = json.loads(cli("parse", "--emit", "json", str(out)).out)
+    layers = parsed["files"][0]["networks"][0]["layers"]
+    summary = {}
+    for layer in layers:
+        items = {item["node"]: item for item in layer["items"]}
+        dims = {e["name"]: e["value"]["value"] for e in items["Dimensions"]["entries"]}
+        summary[layer["name"]] = (items["TypeDecl"]["name"], dims)
+    assert summary["stem"] == ("CONV", {"K": 8, "C": 3, "R": 3, "S": 3, "Y": 18, "X": 18})
+    assert summary["depthwise"] == ("DSCONV", {"K": 1, "C": 8, "R": 3, "S": 3, "Y": 10, "X": 10})
+    assert summary["grouped"] == ("NGCONV", {"G": 2, "K": 2, "C": 4, "R": 1, "S": 1, "Y": 8, "X": 8})
+    assert summary["fc"] == ("GEMM", {"M": 1, "K": 64, "N": 10})
+    assert summary["head"] == ("GEMM", {"M": 1, "K": 10, "N": 5})
+    assert "Stride { X: 2, Y: 2 }" in text
+
+
+def test_imported_model_compiles_with_templates(cli, tmp_path: Path, monkeypatch) -> None:
+    model = tmp_path / "tiny.onnx"
+    build(model)
+    out = tmp_path / "tiny.m"
+    assert cli("import", str(model), "-o", str(out)).code == 0
+    root = Path(__file__).resolve().parent.parent
+    net = tmp_path / "net.m"
+    applied = cli("apply-dataflow", str(out), "--dataflow", str(root / "samples/dataflows/kcp_ws.m"),
+                  "--dataflow-for", f"DSCONV={root / 'samples/dataflows/dpt.m'}",
+                  "--dataflow-for", f"NGCONV={root / 'samples/dataflows/kcp_ws.m'}",
+                  "--dataflow-for", f"GEMM={root / 'samples/dataflows/gemm_nk.m'}", "-o", str(net))
+    assert applied.code == 0, applied.err
+    result = cli("compile", str(net), "--hw", str(root / "samples/hw/edge_64pe.m"), "--emit", "json")
+    assert result.code == 0, result.err
+    assert len(json.loads(result.out)["layers"]) == 5
+
+
+def test_not_an_onnx_file(cli, tmp_path: Path) -> None:
+    bogus = tmp_path / "x.onnx"
+    bogus.write_bytes(b"\x00\x01garbage")
+    result = cli("import", str(bogus))
+    assert result.code == 2 and "not an ONNX model" in result.err and "Traceback" not in result.err
