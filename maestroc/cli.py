@@ -334,12 +334,28 @@ def cmd_dse(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     if args.output and not _output_dir_ready(args.output, "-o"):
         return EXIT_INPUT
-    with dse_output.progress_display(space.size) as update:
-        result = explore(args.network, tree, space, workers=args.workers, time_budget=args.time_budget,
-                         max_designs=args.max_designs, progress=update)
-    dse_output.print_summary(space, result, args.top)
-    if args.output:
+    pool = None
+    if args.scheduler or args.dask:
+        try:
+            from maestroc.exploration import DaskPool
+
+            pool = DaskPool(args.scheduler, workers=args.workers)
+        except ImportError:
+            print("maestroc dse: --scheduler/--dask need dask: pip install 'maestroc[distributed]'", file=sys.stderr)
+            return EXIT_INPUT
+        except OSError as error:
+            print(f"maestroc dse: cannot reach the Dask scheduler {args.scheduler}: {error}", file=sys.stderr)
+            return EXIT_INPUT
+    try:
+        with dse_output.progress_display(space.size) as update:
+            result = explore(args.network, tree, space, workers=args.workers, time_budget=args.time_budget,
+                             max_designs=args.max_designs, progress=update, pool=pool, chunk=args.chunk)
+    finally:
+        if pool is not None:
+            pool.close()
+    if args.output:  # files first: a closed stdout must not lose them
         dse_output.write_results(args.output, args.network, space, result, plot=args.plot)
+    dse_output.print_summary(space, result, args.top)
     return EXIT_OK
 
 
@@ -358,7 +374,13 @@ def _add_dse(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hw", metavar="HW.m", help="values of the hardware parameters that are not swept")
     p.add_argument("--area-budget", type=float, help="maximum area (MAESTRO's model)")
     p.add_argument("--power-budget", type=float, help="maximum power (MAESTRO's model)")
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes (default 1); with --dask, the workers of a local Dask cluster")
+    p.add_argument("--chunk", type=int, default=4, metavar="N",
+                   help="groups of designs (num_pes x Constants combinations) per task (default 4)")
+    p.add_argument("--dask", action="store_true", help="run on a local Dask cluster of --workers workers")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (docs/distributed.md)")
     p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop after this long, keeping the front")
     p.add_argument("--max-designs", type=int, metavar="N", help="stop after about N designs, keeping the front")
     p.add_argument("--top", type=int, default=10, help="front designs to print (default 10)")

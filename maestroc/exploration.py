@@ -31,6 +31,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
@@ -301,17 +302,114 @@ def groups(space: DesignSpace) -> Iterator[tuple[dict[str, int], int]]:
             yield dict(zip(names, combo)), num_pes
 
 
-_WORKER_TREE: ast.MappingFile | None = None
+_TREES: dict[int, ast.MappingFile] = {}
 
 
-def _worker_init(path: str) -> None:
-    global _WORKER_TREE
-    _WORKER_TREE = load_mapping(path, Diagnostics())
+def evaluate_groups_from_text(text: str, space: DesignSpace,
+                              items: list[tuple[dict[str, int], int]]) -> list[GroupResult]:
+    """A worker's task: some groups; the network travels as its text (no shared file system needed)."""
+    return [evaluate_group_from_text(text, space, constants, num_pes) for constants, num_pes in items]
 
 
-def _worker_run(space: DesignSpace, constants: dict[str, int], num_pes: int) -> GroupResult:
-    assert _WORKER_TREE is not None
-    return evaluate_group(_WORKER_TREE, space, constants, num_pes)
+def evaluate_group_from_text(text: str, space: DesignSpace, constants: dict[str, int], num_pes: int) -> GroupResult:
+    key = hash(text)
+    if key not in _TREES:
+        from maestroc.parser import source_from_text
+        from maestroc.frontend import load_source
+
+        diagnostics = Diagnostics()
+        tree = load_source(source_from_text(text, "<network>"), diagnostics, "mapping")
+        assert isinstance(tree, ast.MappingFile) and not diagnostics.has_errors
+        _TREES[key] = tree
+    return evaluate_group(_TREES[key], space, constants, num_pes)
+
+
+class _SerialPool:
+    """Runs each group in this process, in order."""
+
+    width = 1
+
+    def __init__(self, tree: ast.MappingFile) -> None:
+        self.tree = tree
+
+    def submit(self, text: str, space: DesignSpace, items: list[tuple[dict[str, int], int]]) -> list[GroupResult]:
+        return [evaluate_group(self.tree, space, constants, num_pes) for constants, num_pes in items]
+
+    def wait_any(self, running: list) -> tuple[list[GroupResult], list]:
+        return list(running), []
+
+    def results(self, finished: list) -> list[GroupResult]:
+        return [group for chunk in finished for group in chunk]
+
+    def cancel(self, running: list) -> None:
+        pass
+
+
+class _ProcessPool:
+    """Worker processes of this machine (concurrent.futures)."""
+
+    def __init__(self, workers: int) -> None:
+        self.executor = ProcessPoolExecutor(max_workers=workers)
+        self.width = workers
+
+    def submit(self, *args: object) -> Future:
+        return self.executor.submit(evaluate_groups_from_text, *args)
+
+    def wait_any(self, running: list) -> tuple[list, list]:
+        finished, pending = wait(running, return_when=FIRST_COMPLETED)
+        return list(finished), list(pending)
+
+    def results(self, finished: list) -> list[GroupResult]:
+        return [group for f in finished for group in f.result()]
+
+    def cancel(self, running: list) -> None:
+        for future in running:
+            future.cancel()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskPool:
+    """Workers of a Dask cluster (``dask.distributed``): a scheduler's address, or a local cluster.
+
+    Only the network's text, the space and the group's parameters travel to a worker;
+    only the group's counts and front travel back. A task whose worker dies is run
+    again elsewhere by the scheduler.
+    """
+
+    def __init__(self, scheduler: str | None = None, workers: int = 2) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler is None:
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(scheduler)
+        self.width = max(len(self.client.scheduler_info().get("workers", {})), 1)
+
+    def submit(self, *args: object):  # type: ignore[no-untyped-def]
+        return self.client.submit(evaluate_groups_from_text, *args, pure=False)
+
+    def wait_any(self, running: list) -> tuple[list, list]:
+        from distributed import wait as dask_wait
+
+        done = dask_wait(running, return_when="FIRST_COMPLETED")
+        finished = [f for f in running if f in done.done]
+        return finished, [f for f in running if f not in done.done]
+
+    def results(self, finished: list) -> list[GroupResult]:
+        return [group for f in finished for group in f.result()]
+
+    def cancel(self, running: list) -> None:
+        self.client.cancel(running)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
 
 def merge_front(results: list[GroupResult], space: DesignSpace) -> list[tuple[dict[str, int], dict[str, float]]]:
@@ -326,26 +424,21 @@ def merge_front(results: list[GroupResult], space: DesignSpace) -> list[tuple[di
 
 
 def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int = 1, time_budget: float | None = None,
-            max_designs: int | None = None, progress: Callable[[ExplorationResult], None] | None = None
-            ) -> ExplorationResult:
-    """Explore ``space``; stops early (keeping the front so far) on a budget or Ctrl-C."""
+            max_designs: int | None = None, progress: Callable[[ExplorationResult], None] | None = None,
+            pool: object | None = None, chunk: int = 1) -> ExplorationResult:
+    """Explore ``space``; stops early (keeping the front so far) on a budget or Ctrl-C.
+
+    ``pool`` runs the groups: this process (``workers=1``), worker processes
+    (``workers > 1``) or a :class:`DaskPool`, ``chunk`` groups per task. The result is
+    the same whatever runs them and however they are chunked.
+    """
     result = ExplorationResult(groups_total=len(space.axis("num_pes")) * math.prod(
         len(v) for v in space.constants.values()))
     done: list[GroupResult] = []
     start = time.perf_counter()
-
-    def record(group: GroupResult) -> None:
-        done.append(group)
-        result.explored += group.explored
-        result.valid += group.valid
-        result.groups_done += 1
-        if group.error:
-            code = group.error.split(":", 1)[0]
-            count, first = result.errors.get(code, (0, group.error))
-            result.errors[code] = (count + 1, first)
-        result.seconds = time.perf_counter() - start
-        if progress:
-            progress(result)
+    text = Path(path).read_text(encoding="utf-8-sig") if workers > 1 or pool is not None else ""
+    own_pool = pool is None and workers > 1
+    runner = pool or (_ProcessPool(workers) if workers > 1 else _SerialPool(tree))
 
     def over_budget() -> str | None:
         if time_budget is not None and time.perf_counter() - start >= time_budget:
@@ -355,34 +448,40 @@ def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int =
         return None
 
     pending_groups = groups(space)
+    running: list = []
     try:
-        if workers <= 1:
-            for constants, num_pes in pending_groups:
+        exhausted = False
+        while True:
+            while not exhausted and len(running) < 2 * runner.width and not result.stopped_early:  # type: ignore
                 if (reason := over_budget()):
                     result.stopped_early = reason
                     break
-                record(evaluate_group(tree, space, constants, num_pes))
-        else:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(path,)) as pool:
-                running: set[Future] = set()
-                exhausted = False
-                while True:
-                    while not exhausted and len(running) < 2 * workers and not result.stopped_early:
-                        if (reason := over_budget()):
-                            result.stopped_early = reason
-                            break
-                        item = next(pending_groups, None)
-                        if item is None:
-                            exhausted = True
-                            break
-                        running.add(pool.submit(_worker_run, space, *item))
-                    if not running:
-                        break
-                    finished, running = wait(running, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        record(future.result())
+                items = list(itertools.islice(pending_groups, max(chunk, 1)))
+                if not items:
+                    exhausted = True
+                    break
+                running.append(runner.submit(text, space, items))  # type: ignore[attr-defined]
+            if not running:
+                break
+            finished, running = runner.wait_any(running)  # type: ignore[attr-defined]
+            for group in runner.results(finished):  # type: ignore[attr-defined]
+                done.append(group)
+                result.explored += group.explored
+                result.valid += group.valid
+                result.groups_done += 1
+                if group.error:
+                    code = group.error.split(":", 1)[0]
+                    count, first = result.errors.get(code, (0, group.error))
+                    result.errors[code] = (count + 1, first)
+                result.seconds = time.perf_counter() - start
+                if progress:
+                    progress(result)
     except KeyboardInterrupt:
         result.stopped_early = "interrupted"
+        runner.cancel(running)  # type: ignore[attr-defined]
+    finally:
+        if own_pool:
+            runner.close()  # type: ignore[attr-defined]
     result.seconds = time.perf_counter() - start
     result.front = merge_front(done, space)
     clouds = [g.cloud for g in sorted(done, key=lambda g: g.key) if len(g.cloud)]

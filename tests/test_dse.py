@@ -122,7 +122,7 @@ def test_front_is_a_true_pareto_front(objectives: tuple[str, ...]) -> None:
 def test_result_does_not_depend_on_workers() -> None:
     space = sample_space()
     one = explore(str(TINY), tiny_tree(), space, workers=1)
-    two = explore(str(TINY), tiny_tree(), space, workers=2)
+    two = explore(str(TINY), tiny_tree(), space, workers=2, chunk=3)
     assert (one.explored, one.valid) == (two.explored, two.valid)
     assert one.front == two.front
 
