@@ -498,12 +498,12 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    try:
-        from maestroc.onnx_import import ImportError_, import_onnx
-        import onnx  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("onnx") is None:
         print("maestroc import: needs the onnx package: pip install 'maestroc[onnx]'", file=sys.stderr)
         return EXIT_INPUT
+    from maestroc.onnx_import import ImportError_, import_onnx
     if not Path(args.model).is_file():
         print(f"maestroc import: {args.model}: no such file", file=sys.stderr)
         return EXIT_INPUT

@@ -22,7 +22,7 @@ from functools import lru_cache
 from math import prod
 from typing import Iterator
 
-from maestroc.ir import LayerIR, Level, Loop
+from maestroc.ir import LayerIR, Level
 from maestroc.layertypes import OUTPUT_DIMS, SLIDING
 from maestroc.symbolic import (NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES, Value, cdiv, tdiv, trunc_div,
                                vmax, vmin, vsum)

@@ -40,7 +40,6 @@ import sympy
 from maestroc import ast
 from maestroc.costmodel import LayerCost, layer_cost, shape_key
 from maestroc.diagnostics import Diagnostics
-from maestroc.frontend import load_mapping
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR
 from maestroc.metrics import area_power
@@ -74,7 +73,7 @@ def compiled(shape) -> Callable:
     args = ", ".join(str(s) for s in HARDWARE_SYMBOLS)
     lines = [f"def f({args}):", f"    return ({', '.join(printer.doprint(e) for e in exprs)},)"]
     namespace = dict(_NAMESPACE)
-    exec(compile("\n".join(lines), f"<maestroc layer expressions>", "exec"), namespace)  # noqa: S102
+    exec(compile("\n".join(lines), "<maestroc layer expressions>", "exec"), namespace)  # noqa: S102
     return namespace["f"]
 
 

@@ -75,6 +75,7 @@ UNITS = {
     "runtime": "cycles", "macs": "MACs", "throughput": "MACs/cycle", "utilization": "fraction of PEs",
     "energy": "nJ", "maestro_energy": "nJ (MAESTRO's activity count: no MAC energy)", "area": "um^2 (MAESTRO's model)",
     "power": "mW (MAESTRO's model)", "l1_size_req": "elements per PE", "l2_size_req": "elements",
+    "l1_size_req_bytes": "bytes per PE (word_bytes per element)", "l2_size_req_bytes": "bytes (word_bytes per element)",
     "noc_bw_req": "elements/cycle", "offchip_bw_req": "elements/cycle", "accesses": "elements",
     "delays": "cycles", "avg_pes": "PEs",
 }
@@ -103,6 +104,7 @@ def _layer_json(m: LayerMetrics, hardware: HardwareSpec) -> dict[str, object]:
         "area": m.area, "power": m.power,
         "power_breakdown": {"pe": m.pe_power, "l1": m.l1_power, "l2": m.l2_power, "noc": m.noc_power},
         "l1_size_req": m.l1_size_req, "l2_size_req": m.l2_size_req,
+        "l1_size_req_bytes": m.l1_size_req * hardware.word_bytes, "l2_size_req_bytes": m.l2_size_req * hardware.word_bytes,
         "l1_size_req_by_tensor": m.l1_req, "l2_size_req_by_tensor": m.l2_req,
         "noc_bw_req": {"peak": m.peak_bw, "avg": _num(m.avg_bw)}, "offchip_bw_req": m.offchip_bw,
         "tensors": {t: {"l1_read": m.l1_read[t], "l1_write": m.l1_write[t], "l2_read": m.l2_read[t],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from maestroc.ir import LayerIR, Level, Loop, NetworkIR
+from maestroc.ir import LayerIR, Loop, NetworkIR
 from maestroc.pipeline import PassContext
 from maestroc.passes.stride import adjust_level
 from maestroc.passes.unroll import unroll_level

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from maestroc.ir import LayerIR, Level, NetworkIR
+from maestroc.ir import Level, NetworkIR
 from maestroc.layertypes import OUTPUT_DIMS, SLIDING
 from maestroc.pipeline import PassContext
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED, shared_path
+from conftest import ROOT, SHARED
 from maestroc.api import compile_files
 from maestroc.report import CSV_HEADER, csv_row
 

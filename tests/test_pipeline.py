@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED, check_golden, shared_files
+from conftest import ROOT, check_golden, shared_files
 from maestroc.diagnostics import Diagnostics
 from maestroc.frontend import load_mapping
 from maestroc.hardware import HardwareSpec
