@@ -27,7 +27,7 @@ from maestroc.ir import NetworkIR, format_network
 from maestroc.lint import RULES, RULES_BY_KEY, run_rules
 from maestroc.lint_output import format_findings
 from maestroc.metrics import evaluate_network
-from maestroc.outputs import prepare_output_dir, write_output
+from maestroc.outputs import prepare_output_dir, table_console, write_output
 from maestroc.report import capacity_findings, draw_layers, format_csv, format_json, format_reuse, render_report
 from maestroc.passes import PASS_NAMES, PIPELINE
 from maestroc.pipeline import Pass, PassContext, run_pipeline
@@ -189,10 +189,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
         console.print(render_report(network.name, hardware, layers))
         write_output(args.output, console.export_text())
     else:
-        console = Console(highlight=False)
-        if not console.is_terminal:
-            console = Console(highlight=False, width=200)
-        console.print(render_report(network.name, hardware, layers))
+        table_console().print(render_report(network.name, hardware, layers))
 
 
 def _report_capacity(network: NetworkIR, hardware: HardwareSpec, layers: list, diagnostics: Diagnostics,
@@ -390,27 +387,40 @@ def _add_dse(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=cmd_dse)
 
 
+def _templates_by_type(assignments: list[str] | None, command: str) -> dict[str, str] | None:
+    """``--dataflow-for TYPE=FILE`` options as {type: path}; None (after a message) if one is malformed."""
+    by_type = {}
+    for assignment in assignments or []:
+        kind, _, path = assignment.partition("=")
+        if not path or kind not in LAYER_TYPES:
+            print(f"maestroc {command}: --dataflow-for {assignment!r}: expected TYPE=FILE with TYPE one of "
+                  f"{', '.join(LAYER_TYPES)}", file=sys.stderr)
+            return None
+        by_type[kind] = path
+    return by_type
+
+
+def _may_write(path: str | None, force: bool, command: str) -> bool:
+    """False (after a message) when ``path`` exists and --force was not given."""
+    if path and Path(path).exists() and not force:
+        print(f"maestroc {command}: {path} exists; use --force to replace it", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_apply_dataflow(args: argparse.Namespace) -> int:
     from maestroc.parser import source_from_text
     from maestroc.templates import TemplateError, apply_templates, load_template
 
     diagnostics = Diagnostics()
     model = load_file(args.model, diagnostics, "mapping")
-    templates = {}
-    for spec in [("", args.dataflow)] if args.dataflow else []:
-        templates[spec[0]] = load_file(spec[1], diagnostics, "mapping")
-    for assignment in args.dataflow_for or []:
-        kind, _, path = assignment.partition("=")
-        if not path or kind not in LAYER_TYPES:
-            print(f"maestroc apply-dataflow: --dataflow-for {assignment!r}: expected TYPE=FILE with TYPE one of "
-                  f"{', '.join(LAYER_TYPES)}", file=sys.stderr)
-            return EXIT_INPUT
-        templates[kind] = load_file(path, diagnostics, "mapping")
+    by_type = _templates_by_type(args.dataflow_for, "apply-dataflow")
+    if by_type is None or not _may_write(args.output, args.force, "apply-dataflow"):
+        return EXIT_INPUT
+    paths = ({"": args.dataflow} if args.dataflow else {}) | by_type
+    templates = {kind: load_file(path, diagnostics, "mapping") for kind, path in paths.items()}
     if model is None or diagnostics.has_errors or any(t is None for t in templates.values()):
         print_diagnostics(diagnostics)
-        return EXIT_INPUT
-    if args.output and Path(args.output).exists() and not args.force:
-        print(f"maestroc apply-dataflow: {args.output} exists; use --force to replace it", file=sys.stderr)
         return EXIT_INPUT
     try:
         loaded = {kind: load_template(tree) for kind, tree in templates.items()}  # type: ignore[arg-type]
@@ -441,10 +451,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print("maestroc compare: with --dataflow give exactly one model file", file=sys.stderr)
             return EXIT_INPUT
         model = load_file(args.networks[0], diagnostics, "mapping")
-        by_type = {}
-        for assignment in args.dataflow_for or []:
-            kind, _, path = assignment.partition("=")
-            by_type[kind] = load_file(path, diagnostics, "mapping")
+        type_paths = _templates_by_type(args.dataflow_for, "compare")
+        if type_paths is None:
+            return EXIT_INPUT
+        by_type = {kind: load_file(path, diagnostics, "mapping") for kind, path in type_paths.items()}
         templates = [(Path(p).stem, load_file(p, diagnostics, "mapping")) for p in args.dataflow]
         if model is None or diagnostics.has_errors or hardware is None:
             print_diagnostics(diagnostics)
@@ -476,9 +486,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.emit == "csv":
         write_output(args.output, csv_text)
     else:
-        console = Console(highlight=False)
-        console = console if console.is_terminal else Console(highlight=False, width=200)
-        console.print(table)
+        table_console().print(table)
     return EXIT_OK
 
 
@@ -507,8 +515,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not Path(args.model).is_file():
         print(f"maestroc import: {args.model}: no such file", file=sys.stderr)
         return EXIT_INPUT
-    if args.output and Path(args.output).exists() and not args.force:
-        print(f"maestroc import: {args.output} exists; use --force to replace it", file=sys.stderr)
+    if not _may_write(args.output, args.force, "import"):
         return EXIT_INPUT
     try:
         imported = import_onnx(args.model, batch=args.batch)

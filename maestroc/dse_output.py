@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from maestroc.exploration import ExplorationResult, best_per_objective
-from maestroc.outputs import write_output
+from maestroc.outputs import table_console, write_output
 from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
 
 METRICS = ("runtime", "throughput", "energy", "edp", "area", "power", "macs", "l1_size_req", "l2_size_req",
@@ -44,9 +44,7 @@ def _design_columns(space: DesignSpace) -> list[str]:
 
 
 def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> None:
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=200)
+    console = table_console()
     state = f" (stopped early: {result.stopped_early})" if result.stopped_early else ""
     console.print(f"designs explored: {result.explored:,} of {space.size:,}{state}")
     console.print(f"valid designs:    {result.valid:,}")

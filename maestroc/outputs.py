@@ -7,6 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rich.console import Console
+
 
 def write_output(path: str | None, text: str) -> None:
     """Write ``text`` to ``path`` atomically (a temporary file renamed over it), or to stdout."""
@@ -23,6 +25,12 @@ def write_output(path: str | None, text: str) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def table_console() -> Console:
+    """A console for tables: the terminal's width, or wide enough not to wrap when redirected."""
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=200)
 
 
 def prepare_output_dir(path: str, option: str) -> str | None:
