@@ -97,8 +97,6 @@ class LayerCost:
     """A layer's cost: ints, and expressions in the hardware symbols, for one top-level ``P``."""
 
     top: LevelResult
-    top_sub_clusters: int
-    num_levels: int
     declared: tuple[tuple[str, int], ...]
     tensor_dims: dict[str, tuple[str, ...]]
 
@@ -543,8 +541,7 @@ def analysis_of(shape: LayerIR) -> LayerAnalysis:
 def layer_cost(layer: LayerIR) -> LayerCost:
     """The cost expressions of a sized, legal layer; layers of the same shape share one derivation."""
     analysis = analysis_of(shape_key(layer))
-    return LayerCost(top=analysis.analyze(), top_sub_clusters=layer.levels[0].sub_clusters or 0,
-                     num_levels=len(layer.levels), declared=layer.declared,
+    return LayerCost(top=analysis.analyze(), declared=layer.declared,
                      tensor_dims={t.name: t.dims for t in layer.tensors})
 
 

@@ -264,15 +264,19 @@ def pareto_mask(points: np.ndarray) -> np.ndarray:
         earlier_best = np.concatenate(([math.inf], np.minimum.accumulate(second)[:-1]))
         keep[order[second < earlier_best]] = True
         return keep
-    kept: list[np.ndarray] = []
-    for i in order:
-        p = points[i]
-        if kept:
-            others = np.array(kept)
-            if np.any(np.all(others <= p, axis=1)):
-                continue  # dominated by, or equal to, an earlier point
-        kept.append(p)
-        keep[i] = True
+    # In lexicographic order a point's dominators (and its equals) come before it, so each
+    # block of points is checked against the front so far and against its own earlier points.
+    front = np.zeros((0, points.shape[1]))
+    for begin in range(0, len(order), 64):
+        block_index = order[begin:begin + 64]
+        block = points[block_index]
+        beaten = np.zeros(len(block), dtype=bool)
+        if len(front):
+            beaten |= np.all(front[:, None, :] <= block[None, :, :], axis=2).any(axis=0)
+        within = np.all(block[:, None, :] <= block[None, :, :], axis=2)  # [j, i]: j is <= i everywhere
+        beaten |= np.triu(within, k=1).any(axis=0)  # some earlier point of the block is <= it
+        keep[block_index[~beaten]] = True
+        front = np.concatenate([front, block[~beaten]])
     return keep
 
 
