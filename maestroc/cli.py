@@ -581,6 +581,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # an output file or folder that cannot be written
+        print(f"maestroc: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         print("maestroc: interrupted", file=sys.stderr)
         return 130

@@ -143,3 +143,13 @@ def test_maestro_crash_inputs_get_diagnostics_not_crashes(cli, shared: Path) -> 
                      str(shared / "inputs/hw/hw_pe64_noc32.m"), "--emit", "csv")
         assert result.code == 2
         assert f"error[{code}]" in result.err
+
+
+def test_unwritable_output_is_a_one_line_error(cli, sample, tmp_path: Path) -> None:
+    net, hw = sample
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = cli("compile", net, "--hw", hw, "--emit", "csv", "-o", str(blocker / "out.csv"))
+    assert result.code == 2
+    assert result.err.startswith(f"maestroc: cannot write {blocker / 'out.csv'}: ")
+    assert len(result.err.strip().splitlines()) == 1
