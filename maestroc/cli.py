@@ -14,7 +14,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from rich.console import Console
 
@@ -35,7 +35,6 @@ from maestroc.verify import verify
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
-Command = Callable[[argparse.Namespace], int]
 
 
 def _add_parse(sub: argparse._SubParsersAction) -> None:

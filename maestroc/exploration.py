@@ -45,7 +45,7 @@ from maestroc.ir import NetworkIR
 from maestroc.metrics import area_power
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
-from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
+from maestroc.space import OBJECTIVES, DesignSpace
 from maestroc.symbolic import HARDWARE_SYMBOLS, IntegerPrinter
 
 INT64_SAFE = 2**62
@@ -285,8 +285,6 @@ def pareto_mask(points: np.ndarray) -> np.ndarray:
 class ExplorationResult:
     explored: int = 0
     valid: int = 0
-    groups_done: int = 0
-    groups_total: int = 0
     seconds: float = 0.0
     stopped_early: str | None = None
     front: list[tuple[dict[str, int], dict[str, float]]] = field(default_factory=list)
@@ -435,8 +433,7 @@ def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int =
     (``workers > 1``) or a :class:`DaskPool`, ``chunk`` groups per task. The result is
     the same whatever runs them and however they are chunked.
     """
-    result = ExplorationResult(groups_total=len(space.axis("num_pes")) * math.prod(
-        len(v) for v in space.constants.values()))
+    result = ExplorationResult()
     done: list[GroupResult] = []
     start = time.perf_counter()
     text = Path(path).read_text(encoding="utf-8-sig") if workers > 1 or pool is not None else ""
@@ -471,7 +468,6 @@ def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int =
                 done.append(group)
                 result.explored += group.explored
                 result.valid += group.valid
-                result.groups_done += 1
                 if group.error:
                     code = group.error.split(":", 1)[0]
                     count, first = result.errors.get(code, (0, group.error))
@@ -502,10 +498,6 @@ def best_per_objective(result: ExplorationResult) -> dict[str, tuple[dict[str, i
         best[objective] = pick(result.front, key=lambda item: item[1][objective])
     return best
 
-
-def design_values(space: DesignSpace, design: dict[str, int]) -> HardwareSpec:
-    """The hardware spec of one design (its axes over the space's base values)."""
-    return replace(space.base, **{k: v for k, v in design.items() if k in HARDWARE_AXES})
 
 
 def all_designs(tree: ast.MappingFile, space: DesignSpace) -> Iterator[tuple[dict[str, int], dict[str, object]]]:

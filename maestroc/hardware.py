@@ -8,7 +8,6 @@ into bytes) and the energy table of ALGORITHM.md 3.7.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from dataclasses import dataclass
 
@@ -64,9 +63,6 @@ class HardwareSpec:
     mac_energy: float = 0.00023
     l1_energy_multiplier: float = 1.68
     l2_energy_multiplier: float = 18.61
-
-    def replace(self, **changes: int | float) -> "HardwareSpec":
-        return dataclasses.replace(self, **changes)
 
 
 def build_hardware(tree: ast.HardwareFile, diagnostics: Diagnostics) -> HardwareSpec | None:

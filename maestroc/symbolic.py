@@ -78,10 +78,6 @@ def _is_int(value: Value) -> bool:
     return isinstance(value, int) or (isinstance(value, sympy.Integer))
 
 
-def as_int(value: Value) -> int:
-    return int(value)
-
-
 def tdiv(a: Value, b: Value) -> Value:
     if _is_int(a) and _is_int(b):
         return trunc_div(int(a), int(b))
