@@ -105,6 +105,10 @@ def test_python_api(tmp_path: Path) -> None:
                                  hw={"num_pes": 256, "noc_bw_cstr": 256, "offchip_bw_cstr": 64, "l1_size_cstr": 1024,
                                      "l2_size_cstr": 262144})
     assert from_text.totals["runtime"] == result.totals["runtime"]
+    pandas = pytest.importorskip("pandas", reason="to_pandas needs pandas (in the test extra)")
+    frame = result.to_pandas()
+    assert isinstance(frame, pandas.DataFrame) and list(frame["layer"]) == [r["layer"] for r in records]
+    assert int(frame["runtime"].sum()) == result.totals["runtime"]
     exploration = maestroc.dse("samples/networks/tiny_cnn.m", set=["num_pes=64,256", "noc_bw=16,64"])
     assert exploration.explored == 4 and exploration.front
     with pytest.raises(Exception) as error:
