@@ -26,9 +26,7 @@ from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR, format_network
 from maestroc.lint import RULES, RULES_BY_KEY, run_rules
 from maestroc.lint_output import format_findings
-from maestroc.metrics import evaluate_network
 from maestroc.outputs import prepare_output_dir, table_console, write_output
-from maestroc.report import capacity_findings, draw_layers, format_csv, format_json, format_reuse, render_report
 from maestroc.passes import PASS_NAMES, PIPELINE
 from maestroc.pipeline import Pass, PassContext, run_pipeline
 from maestroc.verify import verify
@@ -169,6 +167,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardware: HardwareSpec,
                 diagnostics: Diagnostics) -> None:
     """Evaluate the cost expressions and write the requested output."""
+    # The cost model needs sympy; imported here so that parse and lint start fast.
+    from maestroc.metrics import evaluate_network
+    from maestroc.report import draw_layers, format_csv, format_json, format_reuse, render_report
+
     if args.layer:
         network = replace(network, layers=tuple(layer for layer in network.layers if layer.name == args.layer))
     if emit == "reuse":
@@ -194,6 +196,8 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
 def _report_capacity(network: NetworkIR, hardware: HardwareSpec, layers: list, diagnostics: Diagnostics,
                      strict: bool) -> None:
     """One diagnostic per exceeded limit (C401-C404), at the worst layer; the report marks every layer."""
+    from maestroc.report import capacity_findings
+
     by_code: dict[str, list[tuple[int, str, str]]] = {}
     for m in layers:
         for code, message, need in capacity_findings(m, hardware, with_need=True):
