@@ -223,6 +223,13 @@ class HardwareFile:
 SourceFile = Union[MappingFile, HardwareFile]
 
 
+def with_constants(tree: MappingFile, values: dict[str, int]) -> MappingFile:
+    """The mapping file with some constants given other values (``--set``, the DSE)."""
+    constants = tuple(dataclasses.replace(c, value=Number(values[c.name], c.value.span)) if c.name in values else c
+                      for c in tree.constants)
+    return dataclasses.replace(tree, constants=constants)
+
+
 def to_json(node: object) -> object:
     """A JSON-ready form of any AST node: a dict with a ``node`` key naming its class."""
     if isinstance(node, Span):

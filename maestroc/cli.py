@@ -135,6 +135,17 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if tree is None or diagnostics.has_errors:
         print_diagnostics(diagnostics)
         return EXIT_INPUT
+    if args.set:
+        values = {}
+        for assignment in args.set:
+            name, _, value = assignment.partition("=")
+            if name not in {c.name for c in tree.constants} or not value.strip().isdigit() or int(value) < 1:
+                known = ", ".join(c.name for c in tree.constants) or "none"
+                print(f"maestroc compile: --set {assignment!r}: expected CONSTANT=POSITIVE_NUMBER with a Constant "
+                      f"of the file (known: {known})", file=sys.stderr)
+                return EXIT_INPUT
+            values[name] = int(value)
+        tree = ast.with_constants(tree, values)
     if args.layer and args.layer not in {layer.name for layer in tree.networks[0].layers}:
         print(f"maestroc: no layer named {args.layer!r} in {args.network}", file=sys.stderr)
         return EXIT_INPUT
@@ -230,7 +241,9 @@ def _add_compile(sub: argparse._SubParsersAction) -> None:
                    help="CSV energy: use each layer's own L1 counts, not MAESTRO's carried-over ones "
                         "(docs/deviations.md)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE (atomically) instead of stdout")
-    p.add_argument("--layer", metavar="NAME", help="show only this layer's IR")
+    p.add_argument("--layer", metavar="NAME", help="show only this layer (IR and cost outputs)")
+    p.add_argument("--set", metavar="CONSTANT=VALUE", action="append",
+                   help="give a Constant of the file another value, e.g. --set KTile=32 (repeatable)")
     p.add_argument("--print-ir-after", metavar="PASS", action="append", help="print the IR after PASS (repeatable)")
     p.add_argument("--print-ir-before", metavar="PASS", action="append", help="print the IR before PASS (repeatable)")
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass")

@@ -29,7 +29,7 @@ import itertools
 import math
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
@@ -96,16 +96,9 @@ class GroupResult:
     cloud: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
 
-def with_constants(tree: ast.MappingFile, values: dict[str, int]) -> ast.MappingFile:
-    """The mapping file with some constants given other values."""
-    constants = tuple(replace(c, value=ast.Number(values[c.name], c.value.span)) if c.name in values else c
-                      for c in tree.constants)
-    return replace(tree, constants=constants)
-
-
 def sized_network(tree: ast.MappingFile, constants: dict[str, int], num_pes: int) -> tuple[NetworkIR, Diagnostics]:
     diagnostics = Diagnostics()
-    result = run_pipeline(with_constants(tree, constants), PIPELINE,
+    result = run_pipeline(ast.with_constants(tree, constants), PIPELINE,
                           PassContext(diagnostics, HardwareSpec(num_pes=num_pes)))
     return result.ir, diagnostics  # type: ignore[return-value]
 

@@ -153,3 +153,14 @@ def test_unwritable_output_is_a_one_line_error(cli, sample, tmp_path: Path) -> N
     assert result.code == 2
     assert result.err.startswith(f"maestroc: cannot write {blocker / 'out.csv'}: ")
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_set_a_constant_on_the_command_line(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    net, hw = "samples/networks/vgg16_conv2_tiled.m", "samples/hw/default_256pe.m"
+    edited = tmp_path / "ctile16.m"
+    edited.write_text((ROOT / net).read_text().replace("Constant CTile 64;", "Constant CTile 16;"))
+    with_set = cli("compile", net, "--hw", hw, "--emit", "csv", "--set", "CTile=16")
+    in_file = cli("compile", str(edited), "--hw", hw, "--emit", "csv")
+    assert with_set.code == 0 and with_set.out == in_file.out
+    assert cli("compile", net, "--set", "Nope=3").code == 2
