@@ -250,6 +250,20 @@ def check_stride_discards_offset(layer: LayerIR, network: NetworkIR) -> Iterator
                                   helps=("write the offset for stride 1 (usually 1); the stride is applied for you",))
 
 
+def check_dim_mapped_twice(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    for index, level in _levels(layer):
+        seen: dict[str, Loop] = {}
+        for loop in level.loops:
+            if not loop.from_user:
+                continue
+            first = seen.setdefault(loop.dim, loop)
+            if first is not loop:
+                yield Finding(loop.span, f"`{loop.dim}` is mapped twice at {_level_label(index)} of layer "
+                              f"`{layer.name}` (first at line {first.span.line}): MAESTRO iterates the first "
+                              "directive but sizes its tiles by the last",
+                              helps=(f"keep one directive on `{loop.dim}` per level",))
+
+
 def check_copied_dataflow(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
     if layer.dataflow_from:
         yield Finding(layer.span, f"layer `{layer.name}` has no Dataflow and reuses the one of `{layer.dataflow_from}` "
@@ -287,6 +301,8 @@ RULES: tuple[Rule, ...] = (
          check_stride_discards_offset),
     Rule("L206", "copied-dataflow", Severity.WARNING, "a layer that reuses the previous layer's dataflow",
          check_copied_dataflow),
+    Rule("L207", "dim-mapped-twice", Severity.WARNING, "a dimension mapped by two directives of one level",
+         check_dim_mapped_twice),
 )
 
 RULES_BY_KEY: dict[str, Rule] = {key: rule for rule in RULES for key in (rule.code, rule.name)}
