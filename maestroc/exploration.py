@@ -38,11 +38,11 @@ import numpy as np
 import sympy
 
 from maestroc import ast
-from maestroc.costmodel import LayerCost, layer_cost, shape_key
+from maestroc.costmodel import TENSORS, layer_cost, shape_key
 from maestroc.diagnostics import Diagnostics
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR
-from maestroc.metrics import area_power
+from maestroc.metrics import area_power, energy_breakdown
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
 from maestroc.space import OBJECTIVES, DesignSpace
@@ -66,7 +66,7 @@ _NAMESPACE = {"_max": np.maximum, "_min": np.minimum, "_trunc_div": _trunc_div}
 @lru_cache(maxsize=4096)
 def compiled(shape) -> Callable:
     """``f(noc_bw, noc_latency, offchip_bw, num_simd_lanes) -> (runtime, peak_noc_bw, offchip_bw_req)``."""
-    cost = _cost_of_shape(shape)
+    cost = layer_cost(shape)
     exprs = [sympy.sympify(e) for e in (cost.top.runtime, cost.top.peak_bw, cost.top.offchip_bw)]
     # No sympy.cse: rebuilding the unevaluated Max nodes makes sympy canonicalise them (seconds per layer).
     printer = IntegerPrinter()
@@ -75,11 +75,6 @@ def compiled(shape) -> Callable:
     namespace = dict(_NAMESPACE)
     exec(compile("\n".join(lines), "<maestroc layer expressions>", "exec"), namespace)  # noqa: S102
     return namespace["f"]
-
-
-@lru_cache(maxsize=4096)
-def _cost_of_shape(shape) -> LayerCost:
-    return layer_cost(shape)
 
 
 # ---- one group: a network structure for fixed constants and num_pes --------------------------
@@ -115,7 +110,7 @@ def _grid(space: DesignSpace) -> dict[str, np.ndarray]:
 
 
 def _evaluate_layers(network: NetworkIR, space: DesignSpace) -> dict[str, object]:
-    """Network totals over the runtime grid (arrays) and per-group constants (ints)."""
+    """Network totals over the runtime grid (arrays) and per-group constants (ints, energy)."""
     grid = _grid(space)
     args = [grid[name] for name in RUNTIME_AXES]
     shape = tuple(len(space.axis(name)) for name in RUNTIME_AXES)
@@ -124,11 +119,12 @@ def _evaluate_layers(network: NetworkIR, space: DesignSpace) -> dict[str, object
     runtime = np.zeros(shape, dtype=np.int64)
     noc_req = np.zeros(shape, dtype=np.int64)
     offchip_req = np.zeros(shape, dtype=np.int64)
-    counts = {"macs": 0, "l1": 0, "l2": 0, "l1_size": 0, "l2_size": 0}
+    counts: dict[str, object] = {"macs": 0, "energy": 0.0, "l1_size": 0, "l2_size": 0}
     exact_python = False
     for layer in network.layers:
-        cost = _cost_of_shape(shape_key(layer))
-        f = compiled(shape_key(layer))
+        key = shape_key(layer)
+        top = layer_cost(key).top
+        f = compiled(key)
         # Overflow guard: the largest runtime comes with the smallest bandwidths and the most latency.
         bound = f(lower[0], upper[1], lower[2], lower[3])[0]
         if float(bound) >= INT64_SAFE / max(len(network.layers), 1):
@@ -141,19 +137,31 @@ def _evaluate_layers(network: NetworkIR, space: DesignSpace) -> dict[str, object
             runtime = runtime + layer_runtime
         noc_req = np.maximum(noc_req, layer_noc)
         offchip_req = np.maximum(offchip_req, layer_off)
-        top = cost.top
         counts["macs"] += top.macs
-        counts["l1"] += sum(top.l1_read.values()) + sum(top.l1_write.values())
-        counts["l2"] += sum(top.l2_read.values()) + sum(top.l2_write.values())
+        counts["energy"] += sum(energy_breakdown(
+            top.macs, {t: top.l1_read[t] + top.l1_write[t] for t in TENSORS},
+            {t: top.l2_read[t] + top.l2_write[t] for t in TENSORS}, space.base).values())
         counts["l1_size"] = max(counts["l1_size"], sum(top.first_l1_req.values()))
         counts["l2_size"] = max(counts["l2_size"], sum(top.l2_req.values()))
     return {"runtime": runtime, "noc_req": noc_req, "offchip_req": offchip_req, **counts}
 
 
-def energy_of(counts: dict[str, object], hardware: HardwareSpec) -> float:
-    """maestroc's energy (nJ): MACs, and every L1 and L2 access at the table's cost."""
-    return hardware.mac_energy * (counts["macs"] + hardware.l1_energy_multiplier * counts["l1"]  # type: ignore
-                                  + hardware.l2_energy_multiplier * counts["l2"])
+def _design(space: DesignSpace, num_pes: int, constants: dict[str, int], point: tuple[int, ...], l1: int,
+            l2: int) -> dict[str, int]:
+    """One design's parameters from its indices on the runtime axes and its buffer sizes."""
+    design = {name: space.axis(name)[i] for name, i in zip(RUNTIME_AXES, point)}
+    return {"num_pes": num_pes, **design, "l1_size": int(l1), "l2_size": int(l2), **constants}
+
+
+def _metrics(totals: dict[str, object], point: tuple[int, ...], area: float, power: float) -> dict[str, float]:
+    """One design's metrics from its group's totals and its area and power."""
+    run = int(totals["runtime"][point])  # type: ignore[index]
+    energy = totals["energy"]
+    return {"runtime": run, "throughput": totals["macs"] / run if run else math.inf,  # type: ignore[operator]
+            "energy": energy, "edp": energy * run, "area": float(area), "power": float(power),  # type: ignore
+            "macs": totals["macs"], "l1_size_req": totals["l1_size"], "l2_size_req": totals["l2_size"],
+            "noc_bw_req": int(totals["noc_req"][point]),  # type: ignore[index]
+            "offchip_bw_req": int(totals["offchip_req"][point])}  # type: ignore[index]
 
 
 def objective_vectors(space: DesignSpace, runtime: np.ndarray, macs: int, energy: float, area: np.ndarray,
@@ -190,8 +198,7 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
         first = next((f"{d.code}: {d.message}" for d in diagnostics), "illegal")
         return GroupResult(key, explored, 0, empty, [], [], error=first)
     totals = _evaluate_layers(network, space)
-    hw = space.base
-    energy = energy_of(totals, hw)
+    energy = totals["energy"]
     # Buffer fit: only L1/L2 sizes at or above the largest need qualify.
     if space.fit_buffers:
         l1_ok, l2_ok = l1_values[l1_values >= totals["l1_size"]], l2_values[l2_values >= totals["l2_size"]]
@@ -230,18 +237,9 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
     cloud = np.stack([totals["macs"] / np.maximum(flat_runtime, 1), np.full(len(sample), energy)], axis=1)
     designs, metrics = [], []
     for flat in keep:
-        b, l, o, v = np.unravel_index(flat, runtime.shape)
-        design = {"num_pes": num_pes, "noc_bw": space.axis("noc_bw")[b], "noc_latency": space.axis("noc_latency")[l],
-                  "offchip_bw": space.axis("offchip_bw")[o], "num_simd_lanes": space.axis("num_simd_lanes")[v],
-                  "l1_size": int(l1_ok[0]), "l2_size": int(l2_ok[0]), **constants}
-        run = int(runtime[b, l, o, v])
-        designs.append(design)
-        metrics.append({"runtime": run, "throughput": totals["macs"] / run if run else math.inf,
-                        "energy": energy, "edp": energy * run, "area": float(cheapest_area[b, l, o, v]),
-                        "power": float(cheapest_power[b, l, o, v]), "macs": totals["macs"],
-                        "l1_size_req": totals["l1_size"], "l2_size_req": totals["l2_size"],
-                        "noc_bw_req": int(totals["noc_req"][b, l, o, v]),
-                        "offchip_bw_req": int(totals["offchip_req"][b, l, o, v])})
+        point = tuple(int(i) for i in np.unravel_index(flat, runtime.shape))
+        designs.append(_design(space, num_pes, constants, point, l1_ok[0], l2_ok[0]))
+        metrics.append(_metrics(totals, point, cheapest_area[point], cheapest_power[point]))
     return GroupResult(key, explored, valid, vectors[keep], designs, metrics, cloud=cloud)
 
 
@@ -406,7 +404,7 @@ class DaskPool:
             self.cluster.close()
 
 
-def merge_front(results: list[GroupResult], space: DesignSpace) -> list[tuple[dict[str, int], dict[str, float]]]:
+def merge_front(results: list[GroupResult]) -> list[tuple[dict[str, int], dict[str, float]]]:
     """The global front from the groups' candidates, in a deterministic order."""
     rows = [(r.front[i], r.designs[i], r.metrics[i]) for r in results for i in range(len(r.designs))]
     if not rows:
@@ -475,7 +473,7 @@ def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int =
         if own_pool:
             runner.close()  # type: ignore[attr-defined]
     result.seconds = time.perf_counter() - start
-    result.front = merge_front(done, space)
+    result.front = merge_front(done)
     clouds = [g.cloud for g in sorted(done, key=lambda g: g.key) if len(g.cloud)]
     result.cloud = np.concatenate(clouds) if clouds else np.zeros((0, 2))
     return result
@@ -502,22 +500,14 @@ def all_designs(tree: ast.MappingFile, space: DesignSpace) -> Iterator[tuple[dic
         network, diagnostics = sized_network(tree, constants, num_pes)
         legal = not diagnostics.has_errors and not network.illegal
         totals = _evaluate_layers(network, space) if legal else None
-        energy = energy_of(totals, space.base) if totals else math.nan
-        for b, l, o, v in itertools.product(*(range(len(space.axis(a))) for a in RUNTIME_AXES)):
+        for point in itertools.product(*(range(len(space.axis(a))) for a in RUNTIME_AXES)):
             for l1, l2 in itertools.product(space.axis("l1_size"), space.axis("l2_size")):
-                design = {"num_pes": num_pes, "noc_bw": space.axis("noc_bw")[b],
-                          "noc_latency": space.axis("noc_latency")[l], "offchip_bw": space.axis("offchip_bw")[o],
-                          "num_simd_lanes": space.axis("num_simd_lanes")[v], "l1_size": l1, "l2_size": l2,
-                          **constants}
+                design = _design(space, num_pes, constants, point, l1, l2)
                 if totals is None:
                     yield design, {"valid": False}
                     continue
                 cost = area_power(num_pes, design["num_simd_lanes"], l1, l2, design["noc_bw"])
-                run = int(totals["runtime"][b, l, o, v])
-                metrics = {"runtime": run, "energy": energy, "macs": totals["macs"], "area": float(cost["area"]),
-                           "power": float(cost["power"]), "l1_size_req": totals["l1_size"],
-                           "l2_size_req": totals["l2_size"], "noc_bw_req": int(totals["noc_req"][b, l, o, v]),
-                           "offchip_bw_req": int(totals["offchip_req"][b, l, o, v])}
+                metrics: dict[str, object] = _metrics(totals, point, cost["area"], cost["power"])
                 metrics["valid"] = _valid(space, metrics, l1, l2)
                 yield design, metrics
 

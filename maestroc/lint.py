@@ -196,31 +196,29 @@ def _spatial_chunks(loop: Loop, extent: int) -> int:
     return -(-(extent - loop.size) // loop.offset) + 1
 
 
-def check_idle_sub_clusters(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+def _spatial_splits(layer: LayerIR) -> Iterator[tuple[int, Level, Loop, int, int]]:
+    """(level index, level, its first SpatialMap, that dimension's size, chunks) of each sized level."""
     for index, level in _levels(layer):
         spatial = level.spatial_loops
         dims = level.dim_table()
-        if not spatial or level.sub_clusters is None or spatial[0].dim not in dims:
-            continue
-        loop = spatial[0]
-        chunks = _spatial_chunks(loop, dims[loop.dim])
-        if 0 < chunks < level.sub_clusters:
+        if spatial and level.sub_clusters and spatial[0].dim in dims:
+            loop = spatial[0]
+            yield index, level, loop, dims[loop.dim], _spatial_chunks(loop, dims[loop.dim])
+
+
+def check_idle_sub_clusters(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    for index, level, loop, extent, chunks in _spatial_splits(layer):
+        if 0 < chunks < level.sub_clusters:  # type: ignore[operator]
             unit = "PEs" if index == len(layer.levels) - 1 else "sub-clusters"
             yield Finding(loop.span or _level_span(layer, index),
                           f"only {chunks} of {level.sub_clusters} {unit} get work at {_level_label(index)} of layer "
-                          f"`{layer.name}` (`{loop.dim}` = {dims[loop.dim]} in chunks of {loop.size})",
+                          f"`{layer.name}` (`{loop.dim}` = {extent} in chunks of {loop.size})",
                           helps=("map a larger dimension spatially, or use smaller clusters",))
 
 
 def check_uneven_spatial_split(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
-    for index, level in _levels(layer):
-        spatial = level.spatial_loops
-        dims = level.dim_table()
-        if not spatial or not level.sub_clusters or spatial[0].dim not in dims:
-            continue
-        loop = spatial[0]
-        chunks = _spatial_chunks(loop, dims[loop.dim])
-        if chunks > level.sub_clusters and chunks % level.sub_clusters:
+    for index, level, loop, _, chunks in _spatial_splits(layer):
+        if chunks > level.sub_clusters and chunks % level.sub_clusters:  # type: ignore[operator]
             yield Finding(loop.span or _level_span(layer, index),
                           f"`{loop.dim}` splits into {chunks} chunks over {level.sub_clusters} units at "
                           f"{_level_label(index)} of layer `{layer.name}`: the last spatial step uses only "

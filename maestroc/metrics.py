@@ -172,6 +172,17 @@ def _l2_energy_terms(m: LayerMetrics) -> int:
         m.l2_write["output"]
 
 
+def energy_breakdown(macs: int, l1_accesses: dict[str, int], l2_accesses: dict[str, int],
+                     hardware: HardwareSpec) -> dict[str, float]:
+    """maestroc's energy (nJ): every MAC, and every L1 and L2 access of each tensor, at the table's cost."""
+    unit = hardware.mac_energy
+    parts = {"mac": unit * macs}
+    for tensor in TENSORS:
+        parts[f"l1_{tensor}"] = unit * hardware.l1_energy_multiplier * l1_accesses[tensor]
+        parts[f"l2_{tensor}"] = unit * hardware.l2_energy_multiplier * l2_accesses[tensor]
+    return parts
+
+
 def apply_energy(layers: list[LayerMetrics], hardware: HardwareSpec, maestro_quirk: bool = True) -> None:
     """E1 energy (MAESTRO's column) and maestroc's breakdown, in network order.
 
@@ -187,13 +198,9 @@ def apply_energy(layers: list[LayerMetrics], hardware: HardwareSpec, maestro_qui
         m.maestro_energy = hardware.mac_energy * (hardware.l2_energy_multiplier * _l2_energy_terms(m)
                                                   + hardware.l1_energy_multiplier * l1_terms)
         carried_l1 = own_l1
-        unit = hardware.mac_energy
-        m.energy_breakdown = {"mac": unit * m.macs}
-        for tensor in TENSORS:
-            m.energy_breakdown[f"l1_{tensor}"] = unit * hardware.l1_energy_multiplier * (
-                m.l1_read[tensor] + m.l1_write[tensor])
-            m.energy_breakdown[f"l2_{tensor}"] = unit * hardware.l2_energy_multiplier * (
-                m.l2_read[tensor] + m.l2_write[tensor])
+        m.energy_breakdown = energy_breakdown(
+            m.macs, {t: m.l1_read[t] + m.l1_write[t] for t in TENSORS},
+            {t: m.l2_read[t] + m.l2_write[t] for t in TENSORS}, hardware)
 
 
 def evaluate_network(network: NetworkIR, hardware: HardwareSpec, maestro_quirk: bool = True) -> list[LayerMetrics]:
