@@ -79,7 +79,7 @@ def _load_inputs(network_path: str, hw_path: str | None,
                  diagnostics: Diagnostics) -> tuple[ast.MappingFile | None, HardwareSpec | None]:
     tree = load_file(network_path, diagnostics)
     hardware = load_hardware(hw_path, diagnostics) if hw_path else None
-    if tree is not None and not isinstance(tree, ast.MappingFile) or tree is not None and not tree.networks:
+    if tree is not None and (not isinstance(tree, ast.MappingFile) or not tree.networks):
         hint = " (give hardware files with --hw)" if tree.kind == "hw" else ""
         diagnostics.error("E004", f"{network_path}: no `Network` to analyse: this is a {tree.kind} file{hint}")
         return None, hardware

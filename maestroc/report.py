@@ -43,8 +43,7 @@ def csv_row(network: str, m: LayerMetrics, maestro_names: bool = True) -> str:
     energy = m.maestro_energy
     head = [
         network, m.maestro_name if maestro_names else m.name, str(m.num_pes), str(m.runtime), fmt_double(energy),
-        fmt_double(m.throughput), fmt_double(m.macs / m.runtime / energy * 1e9 if m.runtime and energy else
-                                             _nan_div(m.macs, m.runtime, energy)),
+        fmt_double(m.throughput), fmt_double(_throughput_per_energy(m.macs, m.runtime, energy)),
         fmt_double(m.area), fmt_double(m.power), str(m.peak_bw), fmt_double(m.avg_bw), str(m.peak_bw),
         str(m.vector_width), str(m.offchip_bw), str(m.l2_size_req), str(m.l1_size_req),
         fmt_double(m.multicast_factor("weight")), fmt_double(m.multicast_factor("input")),
@@ -61,7 +60,8 @@ def csv_row(network: str, m: LayerMetrics, maestro_names: bool = True) -> str:
     return ",".join(head) + "," + ", ".join(tail)
 
 
-def _nan_div(macs: int, runtime: int, energy: float) -> float:
+def _throughput_per_energy(macs: int, runtime: int, energy: float) -> float:
+    """GMACs/s*J as MAESTRO prints it: nan for a zero runtime, inf for zero energy."""
     if runtime == 0:
         return math.nan
     return math.inf if energy == 0 else macs / runtime / energy * 1e9
