@@ -211,7 +211,7 @@ def _report_capacity(network: NetworkIR, hardware: HardwareSpec, layers: list, d
 
     by_code: dict[str, list[tuple[int, str, str]]] = {}
     for m in layers:
-        for code, message, need in capacity_findings(m, hardware, with_need=True):
+        for code, message, need in capacity_findings(m, hardware):
             by_code.setdefault(code, []).append((need, m.name, message))
     spans = {layer.name: layer.span for layer in network.layers}
     for code, items in sorted(by_code.items()):

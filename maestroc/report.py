@@ -81,8 +81,8 @@ UNITS = {
 }
 
 
-def capacity_findings(m: LayerMetrics, hardware: HardwareSpec, with_need: bool = False) -> list:
-    """(code, message[, need]) for each hardware limit this layer exceeds."""
+def capacity_findings(m: LayerMetrics, hardware: HardwareSpec) -> list[tuple[str, str, int]]:
+    """(code, message, need) for each hardware limit this layer exceeds."""
     findings = []
     checks = (("C401", "L1", m.l1_size_req, hardware.l1_size, "elements per PE"),
               ("C402", "L2", m.l2_size_req, hardware.l2_size, "elements"),
@@ -91,7 +91,7 @@ def capacity_findings(m: LayerMetrics, hardware: HardwareSpec, with_need: bool =
     for code, what, need, have, unit in checks:
         if need > have:
             message = f"layer `{m.name}` needs {need} {unit} of {what}; the hardware has {have}"
-            findings.append((code, message, need) if with_need else (code, message))
+            findings.append((code, message, need))
     return findings
 
 
@@ -113,7 +113,7 @@ def _layer_json(m: LayerMetrics, hardware: HardwareSpec) -> dict[str, object]:
                              "weight": _num(m.multicast_factor("weight"))},
         "delays": {k: {"min": v[0], "max": v[1], "avg": v[2]} for k, v in m.delays.items()},
         "arithmetic_intensity": _num(m.arithmetic_intensity), "bound": m.bound,
-        "exceeds": [code for code, _ in capacity_findings(m, hardware)],
+        "exceeds": [code for code, _, _ in capacity_findings(m, hardware)],
     }
 
 
@@ -152,7 +152,7 @@ def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetric
                             ("off-chip BW", "right"), ("bound", "left")):
         table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for m in layers:
-        exceeded = {code for code, _ in capacity_findings(m, hardware)}
+        exceeded = {code for code, _, _ in capacity_findings(m, hardware)}
 
         def mark(value: object, code: str) -> str:
             return f"{value} !" if code in exceeded else str(value)
