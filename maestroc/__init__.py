@@ -1,6 +1,15 @@
 """maestroc: a compiler-style toolchain for MAESTRO's data-centric dataflow language."""
 
+from pathlib import Path
+
 __version__ = "0.1.0"
+
+# In a source checkout, `passes/` and `grammar/` sit beside this folder (the project's layout); installed,
+# they are the sub-packages maestroc.passes and maestroc.grammar. When this package was imported from a
+# checkout (e.g. `python` started in the repo root), let those two names resolve to the folders beside it.
+_CHECKOUT = Path(__file__).resolve().parent.parent
+if not (Path(__file__).parent / "passes").is_dir() and (_CHECKOUT / "passes" / "__init__.py").is_file():
+    __path__.append(str(_CHECKOUT))  # noqa: F821 - the package's own __path__
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]

@@ -22,3 +22,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     test_command = blocks[1].strip()
     ci_lines = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()]
     assert test_command in ci_lines
+
+
+def test_readme_python_snippet_runs_from_the_repo_root() -> None:
+    """The README's Python example, pasted into a Python started in the repo root (the source folder
+    `maestroc/` shadows the installed package there, and `passes/` sits beside it)."""
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text()
+    (snippet,) = re.findall(r"```python\n(.*?)\n```", readme, re.DOTALL)
+    proc = subprocess.run([sys.executable, "-c", snippet + "\nprint(result.totals['runtime'])"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout.strip().splitlines()[-1]) > 0
