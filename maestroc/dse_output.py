@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from maestroc.exploration import ExplorationResult, best_per_objective
-from maestroc.outputs import table_console, write_output
+from maestroc.outputs import OutputWriter, table_console
 from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
 
 METRICS = ("runtime", "throughput", "energy", "edp", "area", "power", "macs", "l1_size_req", "l2_size_req",
@@ -76,16 +76,16 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
-def write_results(folder: str, network_path: str, space: DesignSpace, result: ExplorationResult,
-                  plot: bool = False) -> None:
+def write_results(output: OutputWriter, folder: str, network_path: str, space: DesignSpace,
+                  result: ExplorationResult, plot: bool = False) -> None:
     columns = _design_columns(space)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns + list(METRICS))
     for design, metrics in result.front:
         writer.writerow([design[c] for c in columns] + [metrics[m] for m in METRICS])
-    write_output(f"{folder}/front.csv", buffer.getvalue())
-    write_output(f"{folder}/front.json", json.dumps(
+    output.write(f"{folder}/front.csv", buffer.getvalue())
+    output.write(f"{folder}/front.json", json.dumps(
         [{"design": design, "metrics": metrics} for design, metrics in result.front], indent=2) + "\n")
     summary = {
         "network": network_path, "objectives": list(space.objectives),
@@ -99,12 +99,12 @@ def write_results(folder: str, network_path: str, space: DesignSpace, result: Ex
         "unanalysable_groups": {code: {"groups": n, "example": first} for code, (n, first) in result.errors.items()},
         "best": {o: {"design": d, "metrics": m} for o, (d, m) in best_per_objective(result).items()},
     }
-    write_output(f"{folder}/summary.json", json.dumps(summary, indent=2) + "\n")
+    output.write(f"{folder}/summary.json", json.dumps(summary, indent=2) + "\n")
     if plot:
-        draw_front(f"{folder}/front.png", result)
+        draw_front(output, f"{folder}/front.png", result)
 
 
-def draw_front(path: str, result: ExplorationResult) -> None:
+def draw_front(output: OutputWriter, path: str, result: ExplorationResult) -> None:
     """Throughput versus energy of the front designs (matplotlib, optional extra `plot`)."""
     try:
         import matplotlib
@@ -127,5 +127,7 @@ def draw_front(path: str, result: ExplorationResult) -> None:
     axes.set_title(f"{result.valid:,} valid of {result.explored:,} designs")
     axes.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    image = io.BytesIO()
+    figure.savefig(image, format="png", dpi=120)
     plt.close(figure)
+    output.write(path, image.getvalue())

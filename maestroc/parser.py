@@ -45,14 +45,22 @@ class Source:
     text: str
 
 
+MAX_INPUT_BYTES = 16 * 2**20  # far above any network description; stops /dev/zero or a huge file early
+
+
 def read_source(path: str, diagnostics: Diagnostics) -> Source | None:
-    """Read a UTF-8 text file, or add a one-line E00x diagnostic and return None."""
+    """Read a UTF-8 text file of at most MAX_INPUT_BYTES, or add a one-line E00x diagnostic and return None."""
     p = Path(path)
     try:
         if p.is_dir():
             diagnostics.error("E001", f"{path}: is a directory, not a file")
             return None
-        data = p.read_bytes()
+        with p.open("rb") as handle:  # read() with a limit: a device or FIFO may never end
+            data = handle.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            diagnostics.error("E001", f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MiB, the most maestroc reads "
+                                      "from one input file (is it the right file?)")
+            return None
     except FileNotFoundError:
         diagnostics.error("E001", f"{path}: no such file")
         return None

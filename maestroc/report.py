@@ -234,18 +234,21 @@ def render_comparison(results: list) -> tuple[Table, str]:
     return table, "\n".join(rows) + "\n"
 
 
-def draw_layers(path: str, network: str, layers: list[LayerMetrics]) -> bool:
+def draw_layers(network: str, layers: list[LayerMetrics], image_format: str) -> bytes | None:
     """A per-layer runtime bar chart, split into compute and data movement, with PE utilization.
 
-    Returns False when matplotlib (the optional extra ``plot``) is missing.
+    The image's bytes in ``image_format`` (png, pdf, svg), for the caller to write like any output;
+    None when matplotlib (the optional extra ``plot``) is missing.
     """
+    import io
+
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return False
+        return None
     names = [m.name for m in layers]
     compute = [m.compute_cycles for m in layers]
     waiting = [m.runtime - m.compute_cycles for m in layers]
@@ -264,6 +267,7 @@ def draw_layers(path: str, network: str, layers: list[LayerMetrics]) -> bool:
     axes.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper right")
     axes.set_title(f"{network}: {sum(m.runtime for m in layers):,} cycles")
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    image = io.BytesIO()
+    figure.savefig(image, format=image_format, dpi=120)
     plt.close(figure)
-    return True
+    return image.getvalue()

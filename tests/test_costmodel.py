@@ -126,7 +126,7 @@ def test_output_file_is_written_atomically(cli, sample, tmp_path: Path) -> None:
     net, hw = sample
     out = tmp_path / "result.csv"
     out.write_text("old contents\n")
-    assert cli("compile", net, "--hw", hw, "--emit", "csv", "-o", str(out)).code == 0
+    assert cli("compile", net, "--hw", hw, "--emit", "csv", "-o", str(out), "--force").code == 0
     assert out.read_text().startswith("Neural Network Name")
     assert [p.name for p in tmp_path.iterdir()] == ["result.csv"]  # no temporary file left behind
 

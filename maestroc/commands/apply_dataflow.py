@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from maestroc.commands.common import EXIT_INPUT, EXIT_OK, may_write, templates_by_type
+from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer, templates_by_type
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 from maestroc.frontend import load_file, load_source
-from maestroc.outputs import write_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,8 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataflow", metavar="TEMPLATE.m", help="the template for every layer type not given below")
     p.add_argument("--dataflow-for", metavar="TYPE=TEMPLATE.m", action="append",
                    help="the template for one layer type, e.g. DSCONV=samples/dataflows/dpt.m (repeatable)")
-    p.add_argument("-o", "--output", metavar="NET.m", help="write the mapping file here (default: stdout)")
-    p.add_argument("--force", action="store_true", help="replace NET.m if it exists")
+    add_output_options(p, inputs=("model", "dataflow", "dataflow_for"), metavar="NET.m",
+                       help="write the mapping file here (default: stdout; an existing NET.m only with --force)")
     p.set_defaults(run=run)
 
 
@@ -29,10 +28,11 @@ def run(args: argparse.Namespace) -> int:
     from maestroc.parser import source_from_text
     from maestroc.templates import TemplateError, apply_templates, load_template
 
+    writer = output_writer(args)
     diagnostics = Diagnostics()
     model = load_file(args.model, diagnostics, "mapping")
     by_type = templates_by_type(args.dataflow_for, "apply-dataflow")
-    if by_type is None or not may_write(args.output, args.force, "apply-dataflow"):
+    if by_type is None:
         return EXIT_INPUT
     paths = ({"": args.dataflow} if args.dataflow else {}) | by_type
     templates = {kind: load_file(path, diagnostics, "mapping") for kind, path in paths.items()}
@@ -50,5 +50,5 @@ def run(args: argparse.Namespace) -> int:
     if result.has_errors:  # a template that does not suit a layer (e.g. Sz of a missing dimension)
         print_diagnostics(result)
         return EXIT_INPUT
-    write_output(args.output, text)
+    writer.write(args.output, text)
     return EXIT_OK

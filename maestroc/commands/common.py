@@ -2,24 +2,53 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
-from pathlib import Path
 
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics
 from maestroc.frontend import load_file, load_hardware
 from maestroc.hardware import HardwareSpec
 from maestroc.layertypes import LAYER_TYPES
-from maestroc.outputs import prepare_output_dir
+from maestroc.outputs import OutputWriter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-def output_dir_ready(path: str, option: str) -> bool:
-    problem = prepare_output_dir(path, option)
-    if problem:
-        print(f"maestroc: {problem}", file=sys.stderr)
-    return problem is None
+FORCE_HELP = "replace existing output files, or write into a non-empty output folder (docs/outputs.md)"
+
+
+def add_output_options(p: argparse.ArgumentParser, *, inputs: tuple[str, ...], metavar: str, help: str,
+                       folder: bool = False) -> None:
+    """``-o/--output`` and ``--force``; ``inputs`` names the options holding the command's input files.
+
+    :func:`output_writer` refuses to write over any of those inputs, so no command checks them itself.
+    """
+    p.add_argument("-o", "--output", metavar=metavar, help=help)
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.set_defaults(input_options=inputs, output_is_folder=folder)
+
+
+def output_writer(args: argparse.Namespace) -> OutputWriter:
+    """The writer of this run, with ``-o`` (and ``--dump-dir``) checked now, before any work.
+
+    Raises OutputError (which the CLI prints as one line, exit status 2) for a path it must not write.
+    """
+    inputs: list[str] = []
+    for option in args.input_options:
+        values = getattr(args, option) or []
+        for value in [values] if isinstance(values, str) else values:
+            inputs.append(value)
+            if "=" in value:  # TYPE=FILE options such as --dataflow-for
+                inputs.append(value.partition("=")[2])
+    writer = OutputWriter(tuple(inputs), force=args.force)
+    if args.output is not None and args.output_is_folder:
+        writer.check_folder(args.output, "-o")
+    elif args.output is not None and args.output != "-":
+        writer.check_file(args.output, "-o")
+    if getattr(args, "dump_dir", None) is not None:
+        writer.check_folder(args.dump_dir, "--dump-dir")
+    return writer
 
 
 def load_inputs(network_path: str, hw_path: str | None,
@@ -44,11 +73,3 @@ def templates_by_type(assignments: list[str] | None, command: str) -> dict[str, 
             return None
         by_type[kind] = path
     return by_type
-
-
-def may_write(path: str | None, force: bool, command: str) -> bool:
-    """False (after a message) when ``path`` exists and --force was not given."""
-    if path and Path(path).exists() and not force:
-        print(f"maestroc {command}: {path} exists; use --force to replace it", file=sys.stderr)
-        return False
-    return True

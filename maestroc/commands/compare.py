@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from maestroc.commands.common import EXIT_INPUT, EXIT_OK, templates_by_type
+from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer, templates_by_type
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 from maestroc.frontend import load_file, load_hardware
-from maestroc.outputs import table_console, write_output
+from maestroc.outputs import table_console, table_text
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataflow-for", metavar="TYPE=TEMPLATE.m", action="append",
                    help="a fixed template for one layer type in every variant, e.g. DSCONV=dpt.m")
     p.add_argument("--emit", choices=("table", "csv"), default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="with --emit csv: write to FILE")
+    add_output_options(p, inputs=("networks", "hw", "dataflow", "dataflow_for"), metavar="FILE",
+                       help="write the table (or CSV) to FILE instead of stdout (an existing FILE only with --force)")
     p.set_defaults(run=run)
 
 
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from maestroc.report import render_comparison
     from maestroc.templates import TemplateError, apply_templates, load_template
 
+    writer = output_writer(args)
     diagnostics = Diagnostics()
     hardware = load_hardware(args.hw, diagnostics)
     variants: list[tuple[str, str]] = []  # (name, path or mapping text)
@@ -74,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_INPUT
     table, csv_text = render_comparison(results)
     if args.emit == "csv":
-        write_output(args.output, csv_text)
+        writer.write(args.output, csv_text)
+    elif args.output:
+        writer.write(args.output, table_text(table))
     else:
         table_console().print(table)
     return EXIT_OK

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from dataclasses import replace
 
-from rich.console import Console
-
 from maestroc import ast
-from maestroc.commands.common import EXIT_INPUT, EXIT_OK, load_inputs, output_dir_ready
+from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, load_inputs, output_writer
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR, format_network
-from maestroc.outputs import table_console, write_output
+from maestroc.outputs import OutputWriter, image_format, table_console, table_text
 from maestroc.passes import PASS_NAMES, PIPELINE
 from maestroc.pipeline import Pass, PassContext, run_pipeline
 from maestroc.verify import verify
@@ -38,7 +35,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fix-energy-carry", action="store_true",
                    help="CSV energy: use each layer's own L1 counts, not MAESTRO's carried-over ones "
                         "(docs/deviations.md)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE (atomically) instead of stdout")
+    add_output_options(p, inputs=("network", "hw"), metavar="FILE",
+                       help="write the output to FILE instead of stdout (docs/outputs.md: never over an input, "
+                            "an existing file only with --force)")
     p.add_argument("--layer", metavar="NAME", help="show only this layer (IR and cost outputs)")
     p.add_argument("--set", metavar="CONSTANT=VALUE", action="append",
                    help="give a Constant of the file another value, e.g. --set KTile=32 (repeatable)")
@@ -48,17 +47,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stop-after", metavar="PASS", help="stop the pipeline after PASS")
     p.add_argument("--time-passes", action="store_true", help="print a table of time per pass (stderr)")
     p.add_argument("--verify-each", action="store_true", help="check the IR invariants after every pass")
-    p.add_argument("--dump-dir", metavar="DIR", help="write IR dumps to DIR, one numbered file per dump")
+    p.add_argument("--dump-dir", metavar="DIR",
+                   help="write IR dumps to DIR, one numbered file per dump (after every pass unless "
+                        "--print-ir-* chooses); DIR must be empty unless --force")
     p.set_defaults(run=run)
 
 
 class _Dumper:
     """The pipeline callbacks behind --print-ir-*, --dump-dir, --verify-each."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, writer: OutputWriter) -> None:
         self.args = args
+        self.writer = writer
         self.before = set(args.print_ir_before or ())
         self.after = set(args.print_ir_after or ())
+        # --dump-dir alone asks for dumps: one file after every pass
+        self.after_all = args.print_ir_after_all or (args.dump_dir is not None and not (self.before or self.after))
         self.count = 0
         self.completed: list[str] = []
 
@@ -72,7 +76,7 @@ class _Dumper:
         text = f"// ----- IR {title} -----\n{self._text(value)}"
         if self.args.dump_dir:
             name = title.replace(" ", "-")
-            write_output(f"{self.args.dump_dir}/{self.count:02d}-{name}.ir", text)
+            self.writer.write(f"{self.args.dump_dir}/{self.count:02d}-{name}.ir", text, "--dump-dir")
         else:
             sys.stdout.write(text + "\n")
 
@@ -86,12 +90,12 @@ class _Dumper:
             problems = verify(value, self.completed)
             if problems:
                 raise AssertionError(f"IR verification failed after pass {p.name}: " + "; ".join(problems))
-        if self.args.print_ir_after_all or p.name in self.after:
+        if self.after_all or p.name in self.after:
             self._emit(f"after {p.name}", value)
 
 
 def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardware: HardwareSpec,
-                diagnostics: Diagnostics) -> None:
+                diagnostics: Diagnostics, writer: OutputWriter) -> None:
     """Evaluate the cost expressions and write the requested output."""
     # The cost model needs sympy; imported here so that parse and lint start fast.
     from maestroc.metrics import evaluate_network
@@ -106,21 +110,24 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     if args.layer:
         network = replace(network, layers=tuple(layer for layer in network.layers if layer.name == args.layer))
     if emit == "reuse":
-        write_output(args.output, format_reuse(network, latex=args.latex))
+        writer.write(args.output, format_reuse(network, latex=args.latex))
         return
     layers = evaluate_network(network, hardware, maestro_quirk=not args.fix_energy_carry)
+    if not layers and diagnostics.has_errors:
+        return  # every layer failed: the diagnostics say why; no empty table or bare CSV header
     _report_capacity(network, hardware, layers, diagnostics, strict=args.strict)
     if emit == "csv":
-        write_output(args.output, format_csv(network.name, layers, maestro_names=args.layer_names == "maestro"))
+        writer.write(args.output, format_csv(network.name, layers, maestro_names=args.layer_names == "maestro"))
     elif emit == "json":
-        write_output(args.output, format_json(network.name, network.path, hardware, layers))
+        writer.write(args.output, format_json(network.name, network.path, hardware, layers))
     elif emit == "plot":
-        if not draw_layers(args.output, network.name, layers):
+        image = draw_layers(network.name, layers, image_format(args.output))
+        if image is None:
             diagnostics.error("E005", "--emit plot needs matplotlib: pip install 'maestroc[plot]'")
+        else:
+            writer.write(args.output, image)
     elif args.output:
-        console = Console(record=True, width=160, file=io.StringIO())
-        console.print(render_report(network.name, hardware, layers))
-        write_output(args.output, console.export_text())
+        writer.write(args.output, table_text(render_report(network.name, hardware, layers)))
     else:
         table_console().print(render_report(network.name, hardware, layers))
 
@@ -168,9 +175,16 @@ def run(args: argparse.Namespace) -> int:
     if args.layer and args.layer not in {layer.name for layer in tree.networks[0].layers}:
         print(f"maestroc: no layer named {args.layer!r} in {args.network}", file=sys.stderr)
         return EXIT_INPUT
-    if args.dump_dir and not output_dir_ready(args.dump_dir, "--dump-dir"):
-        return EXIT_INPUT
-    dumper = _Dumper(args)
+    writer = output_writer(args)
+    emit = args.emit or ("report" if hardware is not None else "ir")
+    if emit == "plot":
+        if not args.output:
+            print("maestroc compile: --emit plot needs -o FILE.png", file=sys.stderr)
+            return EXIT_INPUT
+        image_format(args.output)
+    if args.dump_dir is not None:
+        writer.prepare_folder(args.dump_dir, "--dump-dir")
+    dumper = _Dumper(args, writer)
     result = run_pipeline(tree, PIPELINE, PassContext(diagnostics, hardware), before=dumper.on_before,
                           after=dumper.on_after, stop_after=args.stop_after)
     if args.time_passes:
@@ -179,16 +193,12 @@ def run(args: argparse.Namespace) -> int:
         lines += [f"{t.name:<16}{t.seconds:>10.4f}{t.seconds / total:>8.1%}" for t in result.timings]
         lines.append(f"{'total':<16}{total:>10.4f}")
         print("\n".join(lines), file=sys.stderr)
-    emit = args.emit or ("report" if hardware is not None else "ir")
-    if emit == "plot" and not args.output:
-        print("maestroc compile: --emit plot needs -o FILE.png", file=sys.stderr)
-        return EXIT_INPUT
     if emit in ("report", "csv", "json", "reuse", "plot") and isinstance(result.ir, NetworkIR) and not args.stop_after:
         if hardware is None:
             print(f"maestroc compile: --emit {emit} needs a hardware file (--hw HW.m)", file=sys.stderr)
             return EXIT_INPUT
-        _emit_costs(args, emit, result.ir, hardware, diagnostics)
+        _emit_costs(args, emit, result.ir, hardware, diagnostics, writer)
     elif emit == "ir" and isinstance(result.ir, NetworkIR):
-        write_output(args.output, format_network(result.ir, args.layer))
+        writer.write(args.output, format_network(result.ir, args.layer))
     print_diagnostics(diagnostics)
     return EXIT_INPUT if diagnostics.has_errors else EXIT_OK

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 
 from maestroc import ast
-from maestroc.commands.common import EXIT_INPUT, EXIT_OK, output_dir_ready
+from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 from maestroc.frontend import load_file, load_hardware
 from maestroc.hardware import HardwareSpec
@@ -37,7 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop after this long, keeping the front")
     p.add_argument("--max-designs", type=int, metavar="N", help="stop after about N designs, keeping the front")
     p.add_argument("--top", type=int, default=10, help="front designs to print (default 10)")
-    p.add_argument("-o", "--output", metavar="DIR", help="write front.csv, front.json, summary.json (and front.png)")
+    add_output_options(p, inputs=("network", "hw", "space"), metavar="DIR", folder=True,
+                       help="write front.csv, front.json, summary.json (and front.png) into DIR, which must be "
+                            "empty unless --force")
     p.add_argument("--plot", action="store_true", help="with -o: draw front.png (needs matplotlib: pip install "
                    "'maestroc[plot]')")
     p.set_defaults(run=run)
@@ -48,6 +51,13 @@ def run(args: argparse.Namespace) -> int:
     from maestroc.exploration import explore
     from maestroc.space import SpaceError, load_space
 
+    if args.plot and not args.output:
+        print("maestroc dse: --plot draws DIR/front.png: give the folder with -o DIR", file=sys.stderr)
+        return EXIT_INPUT
+    if args.plot and importlib.util.find_spec("matplotlib") is None:
+        print("maestroc dse: --plot needs matplotlib: pip install 'maestroc[plot]'", file=sys.stderr)
+        return EXIT_INPUT
+    writer = output_writer(args)
     diagnostics = Diagnostics()
     tree = load_file(args.network, diagnostics, "mapping")
     base = load_hardware(args.hw, diagnostics) if args.hw else HardwareSpec()
@@ -68,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
     except SpaceError as error:
         print(f"maestroc dse: {error}", file=sys.stderr)
         return EXIT_INPUT
-    if args.output and not output_dir_ready(args.output, "-o"):
-        return EXIT_INPUT
+    if args.output is not None:
+        writer.prepare_folder(args.output, "-o")
     pool = None
     if args.scheduler or args.dask:
         try:
@@ -90,6 +100,6 @@ def run(args: argparse.Namespace) -> int:
         if pool is not None:
             pool.close()
     if args.output:  # files first: a closed stdout must not lose them
-        dse_output.write_results(args.output, args.network, space, result, plot=args.plot)
+        dse_output.write_results(writer, args.output, args.network, space, result, plot=args.plot)
     dse_output.print_summary(space, result, args.top)
     return EXIT_OK

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from maestroc.commands.common import EXIT_INPUT, EXIT_OK, may_write
-from maestroc.outputs import write_output
+from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -16,9 +15,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Conv (grouped and depthwise included), Gemm and MatMul become layers, with shapes from ONNX "
                     "shape inference and padding folded into Y/X; other operators are listed, not modelled.")
     p.add_argument("model", metavar="MODEL.onnx")
-    p.add_argument("-o", "--output", metavar="MODEL.m", help="write here (default: stdout)")
+    add_output_options(p, inputs=("model",), metavar="MODEL.m",
+                       help="write here (default: stdout; an existing MODEL.m only with --force)")
     p.add_argument("--batch", type=int, default=1, help="the batch size where the model leaves it open (default 1)")
-    p.add_argument("--force", action="store_true", help="replace MODEL.m if it exists")
     p.set_defaults(run=run)
 
 
@@ -32,14 +31,13 @@ def run(args: argparse.Namespace) -> int:
     if not Path(args.model).is_file():
         print(f"maestroc import: {args.model}: no such file", file=sys.stderr)
         return EXIT_INPUT
-    if not may_write(args.output, args.force, "import"):
-        return EXIT_INPUT
+    writer = output_writer(args)
     try:
         imported = import_onnx(args.model, batch=args.batch)
     except ImportError_ as error:
         print(f"maestroc import: {error}", file=sys.stderr)
         return EXIT_INPUT
-    write_output(args.output, imported.text)
+    writer.write(args.output, imported.text)
     if imported.unsupported:
         listed = ", ".join(f"{op} x{n}" for op, n in sorted(imported.unsupported.items()))
         print(f"maestroc import: {imported.layers} layers; not modelled: {listed}", file=sys.stderr)

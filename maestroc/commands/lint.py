@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from maestroc.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, load_inputs
+from maestroc.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, add_output_options, load_inputs, output_writer
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 from maestroc.ir import NetworkIR
 from maestroc.lint import RULES, RULES_BY_KEY, run_rules
 from maestroc.lint_output import format_findings
-from maestroc.outputs import write_output
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
 
@@ -28,7 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--enable", metavar="RULE", action="append", help="turn on a rule that is off by default")
     p.add_argument("--werror", action="store_true", help="treat warnings as errors (exit status 1)")
     p.add_argument("--list-rules", action="store_true", help="list the rules and exit")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the findings to FILE instead of stdout")
+    add_output_options(p, inputs=("network", "hw"), metavar="FILE",
+                       help="write the findings to FILE instead of stdout (an existing FILE only with --force)")
     p.set_defaults(run=run)
 
 
@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.network:
         print("maestroc lint: a network file is needed", file=sys.stderr)
         return EXIT_INPUT
+    writer = output_writer(args)
     diagnostics = Diagnostics()
     tree, hardware = load_inputs(args.network, args.hw, diagnostics)
     if tree is None or diagnostics.has_errors:
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "text" and args.output is None:
         print_diagnostics(items, sys.stdout)
     else:
-        write_output(args.output, format_findings(items, args.format))
+        writer.write(args.output, format_findings(items, args.format))
     print_diagnostics(diagnostics)  # front-end warnings, if any
     failing = [d for d in items if d.severity.value == "error" or args.werror]
     return EXIT_FINDINGS if failing else EXIT_OK
