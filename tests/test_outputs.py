@@ -344,3 +344,31 @@ def test_endless_input_is_read_only_up_to_the_cap(cli, work: Path) -> None:
     feeder.join(timeout=60)
     assert not feeder.is_alive()
     assert result.code == 2 and "endless: larger than" in result.err
+
+
+def test_import_follows_the_rule(cli, work: Path) -> None:
+    onnx = pytest.importorskip("onnx", reason="maestroc import needs the optional extra 'onnx'")
+    from onnx import TensorProto, helper
+
+    weight = helper.make_tensor("w", TensorProto.FLOAT, [4, 3, 3, 3], [0.0] * 108)
+    graph = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], "one conv",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight])
+    onnx.save(helper.make_model(graph), "one.onnx")
+    model = (work / "one.onnx").read_bytes()
+    refused = cli("import", "one.onnx", "-o", "one.onnx", "--force")
+    assert refused.code == 2 and "one.onnx: is an input" in refused.err
+    assert (work / "one.onnx").read_bytes() == model
+    (work / "one.m").write_text("keep\n")
+    assert cli("import", "one.onnx", "-o", "one.m").code == 2 and (work / "one.m").read_text() == "keep\n"
+    assert cli("import", "one.onnx", "-o", "one.m", "--force").code == 0
+    assert "Layer conv" in (work / "one.m").read_text()
+
+
+def test_output_option_is_never_silently_ignored(cli, work: Path) -> None:
+    for arguments in (["--emit", "none"], ["--hw", "hw.m", "--stop-after", "tables"]):
+        result = cli("compile", "net.m", *arguments, "-o", "out.txt")
+        assert result.code == 2 and "-o out.txt" in result.err
+    assert not (work / "out.txt").exists()
+    assert cli("compile", "net.m", "--stop-after", "tables", "--emit", "ir", "-o", "out.txt").code == 0
+    assert (work / "out.txt").read_text().startswith("network One")

@@ -177,6 +177,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     writer = output_writer(args)
     emit = args.emit or ("report" if hardware is not None else "ir")
+    if args.output and (emit == "none" or (args.stop_after and emit != "ir")):  # -o is never silently ignored
+        why = "writes nothing" if emit == "none" else f"needs the whole pipeline, not --stop-after {args.stop_after}"
+        print(f"maestroc compile: -o {args.output}: --emit {emit} {why}; use --emit ir (or drop -o)", file=sys.stderr)
+        return EXIT_INPUT
     if emit == "plot":
         if not args.output:
             print("maestroc compile: --emit plot needs -o FILE.png", file=sys.stderr)
