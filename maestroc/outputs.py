@@ -7,7 +7,8 @@ The rule is the same for every command (docs/outputs.md):
 * a new path is created atomically: the text goes to ``NAME.maestroc-PID.tmp`` beside it, which is
   then renamed over ``NAME``, so a reader never sees half a file; the new file gets the mode the
   umask gives; temporaries left by a killed maestroc (their process is gone) are removed;
-* an existing regular file is replaced the same way, keeping its mode, and only with ``--force``;
+* an existing regular file is replaced the same way, keeping its mode (and owner, when maestroc runs
+  as root), and only with ``--force``;
 * a symbolic link is followed: its target is written by these rules and the link is kept;
 * a FIFO or a character device is written through (opened and written, never replaced);
 * ``""``, a path ending in ``/``, a folder, a block device or a socket is refused;
@@ -19,6 +20,7 @@ Every refusal is an :class:`OutputError` whose message names the path the user g
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -160,7 +162,10 @@ def _replace_atomically(target: Path, payload: bytes, existing: os.stat_result |
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            if existing is not None:
+            if existing is not None:  # the replaced file's owner (when we may set it) and mode
+                if (existing.st_uid, existing.st_gid) != (os.geteuid(), os.getegid()):
+                    with contextlib.suppress(PermissionError):
+                        os.fchown(handle.fileno(), existing.st_uid, existing.st_gid)
                 os.fchmod(handle.fileno(), stat.S_IMODE(existing.st_mode))
             handle.write(payload)
             handle.flush()

@@ -372,3 +372,14 @@ def test_output_option_is_never_silently_ignored(cli, work: Path) -> None:
     assert not (work / "out.txt").exists()
     assert cli("compile", "net.m", "--stop-after", "tables", "--emit", "ir", "-o", "out.txt").code == 0
     assert (work / "out.txt").read_text().startswith("network One")
+
+
+def test_replaced_file_keeps_its_owner_when_root_replaces_it(cli, work: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    out = work / "theirs.csv"
+    out.write_text("old\n")
+    os.chown(out, 12345, 12345)
+    assert cli("compile", "net.m", "--hw", "hw.m", "--emit", "csv", "-o", "theirs.csv", "--force").code == 0
+    status = out.stat()
+    assert (status.st_uid, status.st_gid) == (12345, 12345) and out.read_text().startswith("Neural Network Name")
