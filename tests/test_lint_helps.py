@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -56,7 +56,7 @@ def replace_directive(make: Callable[[str, Finding], str]) -> Fix:
 
 
 def insert_after_directive(text: str, finding: Finding) -> str:
-    start, end = _directive(text, finding)
+    _, end = _directive(text, finding)
     return text[:end] + " " + _quoted(finding) + text[end:]
 
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from rich.console import Console
 
-from maestroc import ast
+from maestroc import ast, install_hint
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, load_inputs, output_dir_ready
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 from maestroc.hardware import HardwareSpec
@@ -116,7 +116,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
         write_output(args.output, format_json(network.name, network.path, hardware, layers))
     elif emit == "plot":
         if not draw_layers(args.output, network.name, layers):
-            diagnostics.error("E005", "--emit plot needs matplotlib: pip install 'maestroc[plot]'")
+            diagnostics.error("E005", f"--emit plot needs matplotlib: {install_hint('plot')}")
     elif args.output:
         console = Console(record=True, width=160, file=io.StringIO())
         console.print(render_report(network.name, hardware, layers))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from maestroc import ast
+from maestroc import ast, install_hint
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, output_dir_ready
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 from maestroc.frontend import load_file, load_hardware
@@ -38,8 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-designs", type=int, metavar="N", help="stop after about N designs, keeping the front")
     p.add_argument("--top", type=int, default=10, help="front designs to print (default 10)")
     p.add_argument("-o", "--output", metavar="DIR", help="write front.csv, front.json, summary.json (and front.png)")
-    p.add_argument("--plot", action="store_true", help="with -o: draw front.png (needs matplotlib: pip install "
-                   "'maestroc[plot]')")
+    p.add_argument("--plot", action="store_true", help="with -o: draw front.png (needs matplotlib: "
+                   f"{install_hint('plot')})")
     p.set_defaults(run=run)
 
 
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
             pool = DaskPool(args.scheduler, workers=args.workers)
         except ImportError:
-            print("maestroc dse: --scheduler/--dask need dask: pip install 'maestroc[distributed]'", file=sys.stderr)
+            print(f"maestroc dse: --scheduler/--dask need dask: {install_hint('distributed')}", file=sys.stderr)
             return EXIT_INPUT
         except OSError as error:
             print(f"maestroc dse: cannot reach the Dask scheduler {args.scheduler}: {error}", file=sys.stderr)
