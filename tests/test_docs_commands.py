@@ -167,7 +167,7 @@ def test_the_installed_command_runs() -> None:
 def test_doc_command(example: Example, workspaces, tmp_path_factory, capsys, monkeypatch) -> None:
     missing = [name for name in example.needs if importlib.util.find_spec(name) is None]
     if missing:
-        pytest.skip(f"needs the optional module {', '.join(missing)} (see the README's extras)")
+        pytest.skip(f"needs {', '.join(missing)}, not installed here (optional; the README lists the extras)")
     if example.slow and not RUN_SLOW:
         pytest.skip("marked slow in the doc; set MAESTROC_SLOW_DOCS=1 (or CI) to run it")
     monkeypatch.chdir(workspace(workspaces, example.doc, tmp_path_factory))
