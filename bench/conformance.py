@@ -1,6 +1,9 @@
 """Conformance with MAESTRO: every reference run that produced output, column by column.
 
-For each case of ``../shared/maestro/reference/INDEX.csv`` with exit status 0,
+MAESTRO's reference data (its inputs, and the CSVs it printed for them; see the
+README's "Reference data") is read from ``--shared DIR``, else ``$MAESTROC_SHARED``,
+else ``../shared/maestro`` beside the repository, as the tests do. For each case of
+its ``reference/INDEX.csv`` with exit status 0,
 maestroc compiles the same mapping on the same hardware (``cli_hw.m`` for the
 ``cli`` runs) and compares its CSV with MAESTRO's, layer by layer: names exactly,
 numbers within a relative 1e-5 (MAESTRO prints 6 significant digits). The
@@ -8,6 +11,7 @@ numbers within a relative 1e-5 (MAESTRO prints 6 significant digits). The
 ``conformance: N/M layer-columns match``.
 
 Usage: python bench/conformance.py [--shared DIR] [--case NAME] [--show N]
+Exit status: 0 when it ran (the figures say how much matches), 2 when the data is missing.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import os
 import sys
 import time
 from collections import Counter
@@ -27,6 +32,7 @@ from maestroc.hardware import HardwareSpec
 from maestroc.report import CSV_HEADER, csv_row
 
 COLUMNS = [c.strip() for c in CSV_HEADER.split(",")]
+DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "maestro"
 COLUMNS[48] = "Compute Delay (Max)"  # MAESTRO's header names it "(Min)" twice
 
 
@@ -110,13 +116,30 @@ def run_sweep(shared: Path) -> list[Comparison]:
     return comparisons
 
 
+def missing_data(shared: Path) -> str | None:
+    """What is missing from the reference folder, and how to get it; None when complete."""
+    needed = [shared / "reference" / "INDEX.csv", shared / "inputs"]
+    absent = [str(path) for path in needed if not path.exists()]
+    if not absent:
+        return None
+    return (f"conformance: MAESTRO's reference data is missing ({', '.join(absent)} not found).\n"
+            "It holds MAESTRO's inputs and the CSV MAESTRO printed for each run (README, 'Reference data':\n"
+            "what it is and how it is made with MAESTRO's public repository).\n"
+            "Point to it with --shared DIR or MAESTROC_SHARED=DIR, or place it at ../shared/maestro.")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared" / "maestro"))
+    parser.add_argument("--shared", default=os.environ.get("MAESTROC_SHARED", str(DEFAULT_SHARED)),
+                        help="the reference folder (default: $MAESTROC_SHARED, else ../shared/maestro)")
     parser.add_argument("--case", help="only this case of INDEX.csv")
     parser.add_argument("--show", type=int, default=5, help="print up to N mismatching layers")
     args = parser.parse_args()
     shared = Path(args.shared)
+    problem = missing_data(shared)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     start = time.perf_counter()
     comparisons: list[Comparison] = []
     for case, config, mapping, hardware, reference in runs(shared, args.case):

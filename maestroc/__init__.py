@@ -12,6 +12,11 @@ if not (Path(__file__).parent / "passes").is_dir() and (_CHECKOUT / "passes" / "
     __path__.append(str(_CHECKOUT))  # noqa: F821 - the package's own __path__
 
 
+def install_hint(extra: str) -> str:
+    """How to install an optional extra: from a clone (the README's way) or from a package index."""
+    return f"pip install '.[{extra}]' (in a clone of maestroc) or pip install 'maestroc[{extra}]'"
+
+
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
     """``maestroc.compile`` and ``maestroc.dse`` for notebooks, imported on first use."""
     if name in ("compile", "dse", "hardware_spec"):

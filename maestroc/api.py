@@ -11,6 +11,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 
+from maestroc import install_hint
 from maestroc.diagnostics import Diagnostics, InputError
 from maestroc.frontend import load_hardware, load_mapping
 from maestroc.hardware import HardwareSpec
@@ -52,8 +53,12 @@ class CompileResult:
         return records
 
     def to_pandas(self):  # type: ignore[no-untyped-def]
-        """The records as a pandas DataFrame (pandas is not a dependency of maestroc)."""
-        import pandas
+        """The records as a pandas DataFrame (the optional extra ``pandas``)."""
+        try:
+            import pandas
+        except ModuleNotFoundError:
+            raise ModuleNotFoundError(f"to_pandas() needs pandas: {install_hint('pandas')}; "
+                                      "to_records() gives the same rows without it", name="pandas") from None
 
         return pandas.DataFrame.from_records(self.to_records())
 

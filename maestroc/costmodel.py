@@ -1,7 +1,7 @@
 """MAESTRO's data-centric cost model: iteration cases, reuse, traffic, delays, buffers.
 
-This is the one implementation of the model (ALGORITHM.md section 3 with the
-rules of CORRECTIONS.md, cited as C1-C15 and E1-E13). It runs on one layer of the
+This is the one implementation of the model, specified in docs/costmodel.md
+(its rules are cited here as M1-M20). It runs on one layer of the
 normalised IR for one top-level sub-cluster count, and yields a
 :class:`LayerCost`: every count as an exact int, and every quantity that depends
 on the NoC bandwidth, NoC latency, off-chip bandwidth or SIMD lanes as a sympy
@@ -46,13 +46,13 @@ class State:
 
     @property
     def is_edge(self) -> bool:
-        """C10: the Edge position, or an Init state whose tile exceeds the dimension."""
+        """M10: the Edge position, or an Init state whose tile exceeds the dimension."""
         return self.position == EDGE or self.init_edge
 
 
 @dataclass
 class Tables:
-    """Mapping-size tables of a level (C4: from its static dims), plus n_edge (C5)."""
+    """Mapping-size tables of a level (M4-M6: from its static dims), plus n_edge (M6)."""
 
     mapped: dict[str, int]
     unique: dict[str, int]
@@ -83,7 +83,7 @@ class LevelResult:
     delay_sum: dict[str, Value] = field(default_factory=dict)
     active_sum: Fraction = Fraction(0)
     arithmetic_intensity: float = 0.0
-    # Results MAESTRO pushes for this subtree, and the L1 requirement of the first one (C7).
+    # Results MAESTRO pushes for this subtree, and the L1 requirement of the first one (M20).
     results_pushed: int = 1
     first_l1_req: dict[str, int] = field(default_factory=dict)
 
@@ -138,7 +138,7 @@ def spatial_states(size: int, offset: int, extent: int, parts: int) -> list[Stat
 
 
 def edge_sub_clusters(size: int, offset: int, extent: int, parts: int) -> int:
-    """C5: active sub-clusters at a spatial edge, from the static dims."""
+    """M6: active sub-clusters at a spatial edge, from the static dims."""
     coverage = offset * (parts - 1) + size
     steady = trunc_div(trunc_div(extent - size, offset) + 1, parts) - 1
     if extent > coverage:
@@ -151,7 +151,7 @@ def edge_sub_clusters(size: int, offset: int, extent: int, parts: int) -> int:
 
 
 def mapping_tables(level: Level, parts: int) -> Tables:
-    """C4, C9 and ALGORITHM 3.2: mapped / unique / edge sizes from the level's static dims."""
+    """M4-M6: mapped / unique / edge sizes (and the Y'/X' rows) from the level's static dims."""
     dims = level.dim_table()
     mapped: dict[str, int] = {}
     unique: dict[str, int] = {}
@@ -186,7 +186,7 @@ def mapping_tables(level: Level, parts: int) -> Tables:
 
 
 def case_order(state_lists: list[list[State]]) -> Iterator[tuple[State, ...]]:
-    """MAESTRO's enumeration of the cases (C12): a shifted odometer, case 0 all-Init."""
+    """MAESTRO's enumeration of the cases (M3): a shifted odometer, case 0 all-Init."""
     counts = [len(s) for s in state_lists]
     frequency = [prod(counts[i + 1:]) for i in range(len(counts))]
     counters = [0] * len(counts)
@@ -200,7 +200,7 @@ def case_order(state_lists: list[list[State]]) -> Iterator[tuple[State, ...]]:
 
 
 class LayerAnalysis:
-    """The cost analysis of one layer: levels analysed top-down, sub-levels per case (C4)."""
+    """The cost analysis of one layer: levels analysed top-down, sub-levels per case (M6, M13)."""
 
     def __init__(self, layer: LayerIR) -> None:
         self.layer = layer
@@ -253,7 +253,7 @@ class LayerAnalysis:
         return volume
 
     def _pe_ingress(self, level: int, states: tuple[State, ...], tensor: str, first: bool, ee: bool) -> int:
-        """C1-C3: one sub-cluster's ingress of an input tensor in a case."""
+        """M7, M8: one sub-cluster's ingress of an input tensor in a case."""
         loops = self.levels[level].loops
         changing = max((i for i, loop in enumerate(loops)
                         if self._state(level, states, loop.dim).position != INIT), default=-1)
@@ -287,7 +287,7 @@ class LayerAnalysis:
 
     def _spread(self, level: int, states: tuple[State, ...], dims: tuple[str, ...], pe, all_spatial: bool = False,
                 edge_pe=None) -> int:
-        """Sum a per-sub-cluster volume over the active sub-clusters (spatial aggregation, C5)."""
+        """Sum a per-sub-cluster volume over the active sub-clusters (spatial aggregation, M9)."""
         parts, n_edge = self.levels[level].sub_clusters or 1, self.tables[level].n_edge
         mapped, edge, state = self._spatial_coupling(level, states, dims, all_spatial)
         if not mapped:
@@ -306,7 +306,7 @@ class LayerAnalysis:
 
     def _pe_egress(self, level: int, states: tuple[State, ...], psum: bool, first: bool, ee: bool,
                    reuse: bool = True) -> int:
-        """C10: one sub-cluster's output tile (and, with ``psum``, its partial sums per output)."""
+        """M10: one sub-cluster's output tile (and, with ``psum``, its partial sums per output)."""
         t, out = self.tables[level], self.tensors["output"]
         loops, volume = self.levels[level].loops, 1
         n_edge = t.n_edge
@@ -352,7 +352,7 @@ class LayerAnalysis:
                 else:
                     volume *= t.mapped_edge.get(actual, 0)
             else:
-                # At a spatial Edge with one active sub-cluster MAESTRO reads the input name (C10).
+                # At a spatial Edge with one active sub-cluster MAESTRO reads the input name (M10).
                 volume *= spatial_factor(state, actual, dim, t.unique_edge if reuse else t.mapped_edge)
         return volume
 
@@ -366,7 +366,7 @@ class LayerAnalysis:
         return self._pe_egress(level, states, True, True, ee)
 
     def macs(self, level: int, states: tuple[State, ...]) -> int:
-        """C5: MACs of the case over the sub-clusters; full PEs count with the first PE's psums."""
+        """M11: MACs of the case over the sub-clusters; full PEs count with the first PE's psums."""
         parts, n_edge = self.levels[level].sub_clusters or 1, self.tables[level].n_edge
         mapped, edge, state = self._spatial_coupling(level, states, self.tensors["output"], all_spatial=True)
         if not mapped or not edge:
@@ -482,7 +482,7 @@ class LayerAnalysis:
             clamped = vmax(compute, 1)
             if level == 0:
                 delay = vmax(in_off, delay, out_off)
-                # C6: a running maximum, halved after every case (MAESTRO divides by the
+                # M16: a running maximum, halved after every case (MAESTRO divides by the
                 # unclamped compute delay and crashes on 0; maestroc uses the clamped one).
                 offchip = tdiv(vmax(offchip, tdiv(result.l2_req["output"], clamped),
                                     tdiv(result.l2_req["input"] + result.l2_req["weight"], clamped)), 2)
@@ -515,7 +515,7 @@ class LayerAnalysis:
 
     def _update_buffers(self, level: int, states: tuple[State, ...], dims: dict[str, int],
                         result: LevelResult) -> None:
-        """UpdateBufferSizeReq (ALGORITHM 3.6, E12): double-buffered L2/L1 needs, L2 fills."""
+        """UpdateBufferSizeReq (M19, M15): double-buffered L2/L1 needs, L2 fills."""
         t = self.tables[level]
         for tensor in ("input", "weight"):
             coupled = self.tensors[tensor]

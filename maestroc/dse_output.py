@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from maestroc import install_hint
 from maestroc.exploration import ExplorationResult, best_per_objective
 from maestroc.outputs import OutputWriter, table_console
 from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
@@ -112,7 +113,7 @@ def draw_front(output: OutputWriter, path: str, result: ExplorationResult) -> No
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("maestroc dse: --plot needs matplotlib (pip install 'maestroc[plot]'); no plot written",
+        print(f"maestroc dse: --plot needs matplotlib ({install_hint('plot')}); no plot written",
               file=sys.stderr)
         return
     energy = [m["energy"] for _, m in result.front]

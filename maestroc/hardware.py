@@ -1,9 +1,9 @@
 """Hardware files: the known keys, their defaults and ranges, and the validated spec.
 
-MAESTRO's keys (ALGORITHM.md 1.2) keep MAESTRO's meaning and defaults: a missing
+MAESTRO's keys (the README's hardware table) keep MAESTRO's meaning and defaults: a missing
 size or bandwidth means "unlimited" (INT_MAX), ``NoC_NumHops`` is the NoC latency
 in cycles. maestroc adds the SIMD lane count, a word size (to turn element counts
-into bytes) and the energy table of ALGORITHM.md 3.7.
+into bytes) and the energy table of docs/costmodel.md M21.
 """
 
 from __future__ import annotations

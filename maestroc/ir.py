@@ -57,7 +57,7 @@ class Level:
     cluster: ClusterMark | None = None
     # Sub-clusters (or PEs, at the innermost level) this level spreads over; known with hardware.
     sub_clusters: int | None = None
-    # The level's static dimension table (CORRECTIONS.md C4), known after normalisation.
+    # The level's static dimension table (docs/passes.md N8, docs/costmodel.md M6), known after normalisation.
     dims: tuple[tuple[str, int], ...] = ()
 
     def find(self, dim: str) -> Loop | None:

@@ -1,6 +1,6 @@
 """What MAESTRO knows about each layer type: its dimensions and its three tensors.
 
-ALGORITHM.md 1.3 (``ConfigConvTensors``) and CORRECTIONS.md C14: the input and
+MAESTRO's ``ConfigConvTensors`` (docs/passes.md N2): the input and
 output tensors get the batch dimension ``N`` only when the layer declares it.
 """
 

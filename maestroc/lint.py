@@ -225,15 +225,30 @@ def check_uneven_spatial_split(layer: LayerIR, network: NetworkIR) -> Iterator[F
                           f"{chunks % level.sub_clusters}")
 
 
+def _explicit_map(dim: str) -> str:
+    """A directive that maps ``dim`` at the top level and that no error rule rejects."""
+    if dim in SLIDING.values():  # a filter window must be mapped whole (L104)
+        return f"TemporalMap(Sz({dim}),Sz({dim})) {dim};"
+    if dim in SLIDING:  # a Y/X tile must cover its window (L109)
+        return f"TemporalMap(Sz({SLIDING[dim]}),1) {dim};"
+    return f"TemporalMap(1,1) {dim};"
+
+
 def check_implicit_unroll(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
     if not layer.levels:
         return
     for loop in layer.levels[0].loops:
-        if loop.origin.startswith("unrolled") and loop.size > 1:
-            yield Finding(layer.span, f"dimension `{loop.dim}` ({loop.size}) of layer `{layer.name}` is not in the "
-                          "dataflow: it is unrolled in one step (`TemporalMap"
-                          f"({loop.size},{loop.size}) {loop.dim}`), which needs a buffer for all of it",
-                          helps=(f"map `{loop.dim}` explicitly, e.g. `TemporalMap(1,1) {loop.dim};`",))
+        if not (loop.origin.startswith("unrolled") and loop.size > 1):
+            continue
+        lower = [index for index, level in enumerate(layer.levels[1:], 1)
+                 if any(inner.dim == loop.dim and inner.from_user for inner in level.loops)]
+        where = (f"is mapped at {_level_label(lower[0])} but not at the top level (level 0)" if lower
+                 else "is not in the dataflow")
+        cost = ("as a filter window must be: writing it changes no number, it only makes the tile explicit"
+                if loop.dim in SLIDING.values() else "which needs a buffer for all of it")
+        yield Finding(layer.span, f"dimension `{loop.dim}` ({loop.size}) of layer `{layer.name}` {where}: the top "
+                      f"level unrolls it in one step (`TemporalMap({loop.size},{loop.size}) {loop.dim}`), {cost}",
+                      helps=(f"map `{loop.dim}` at the top level, e.g. `{_explicit_map(loop.dim)}`",))
 
 
 def check_stride_discards_offset(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:

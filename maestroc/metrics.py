@@ -3,7 +3,7 @@
 :func:`evaluate_network` turns each layer's :class:`~maestroc.costmodel.LayerCost`
 into a :class:`LayerMetrics` for a hardware spec: exact integer counts and cycles,
 and the float columns MAESTRO derives from them (energy, area, power, throughput;
-ALGORITHM.md 3.7 and CORRECTIONS.md E1-E10).
+docs/costmodel.md M21-M22).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from maestroc.ir import NetworkIR
 from maestroc.symbolic import NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES, evaluate, trunc_div
 
 LONG_MIN = -(2**63)
-# MAESTRO's hardware model (DSE_hardware_modules.hpp, CORRECTIONS E3).
+# MAESTRO's hardware model (its DSE_hardware_modules.hpp; docs/costmodel.md M22).
 MAC_AREA, MAC_POWER = 283.0, 1.2223
 SRAM_AREA_PER_ELEMENT, SRAM_POWER_PER_ELEMENT = 0.104, 0.00345
 BUS_AREA, BUS_POWER = 101.7938, 0.8 / 1000
@@ -97,7 +97,7 @@ def hardware_env(hardware: HardwareSpec) -> dict:
 
 
 def area_power(num_pes, vector_width, l1, l2, noc_bw) -> dict:
-    """E3: area and power from the PE count, buffer sizes (elements) and NoC bandwidth.
+    """M22: area and power from the PE count, buffer sizes (elements) and NoC bandwidth.
 
     Works on numbers and on numpy arrays alike (the DSE evaluates it over grids).
     """
@@ -115,7 +115,7 @@ def area_power(num_pes, vector_width, l1, l2, noc_bw) -> dict:
 
 
 def _pixels(cost: LayerCost, tensor: str) -> int:
-    """E6: the product of the declared dimensions coupled to the tensor."""
+    """M22: the product of the declared dimensions coupled to the tensor."""
     coupled = set(cost.tensor_dims[tensor])
     return math.prod(size for name, size in cost.declared if name in coupled)
 
@@ -184,7 +184,7 @@ def energy_breakdown(macs: int, l1_accesses: dict[str, int], l2_accesses: dict[s
 
 
 def apply_energy(layers: list[LayerMetrics], hardware: HardwareSpec, maestro_quirk: bool = True) -> None:
-    """E1 energy (MAESTRO's column) and maestroc's breakdown, in network order.
+    """M21 energy (MAESTRO's column) and maestroc's breakdown, in network order.
 
     MAESTRO's "Activity count-based Energy" leaves out the MAC energy and the output
     L2 read, and, for a layer with more than one analysis result, takes its L1 terms

@@ -14,7 +14,7 @@ from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR
 from maestroc.metrics import LayerMetrics
 
-# MAESTRO's header, typos and spacing included (CORRECTIONS.md E11), so existing scripts keep working.
+# MAESTRO's header, typos and spacing included (docs/costmodel.md M22), so existing scripts keep working.
 CSV_HEADER = (
     "Neural Network Name, Layer Number, NumPEs, Runtime (Cycles), Activity count-based Energy (nJ), "
     "Throughput (MACs/Cycle), Throughput Per Energy (GMACs/s*J), Area, Power, NoC BW Req (Elements/cycle), "

@@ -2,7 +2,7 @@
 
 Installed as ``maestroc.passes`` (``package-dir`` in pyproject.toml). Each pass is
 a small class with a ``name``, a one-line ``summary`` and ``run(ir, context)``;
-its module docstring names the rule of ALGORITHM.md it implements.
+its module docstring states the rule it implements (docs/passes.md, N1-N10).
 ``maestroc passes`` prints this list.
 """
 

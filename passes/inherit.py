@@ -1,6 +1,6 @@
 """inherit: give each level the loops of the level above that it does not map itself.
 
-ALGORITHM.md 2.3 step 2 (``InheritMissingDirectives``): every dimension mapped at
+docs/passes.md N5 (MAESTRO's ``InheritMissingDirectives``): every dimension mapped at
 the upper level but absent here is prepended as ``TemporalMap(upper size, upper
 offset)``. MAESTRO normalises one level completely before the next, so the copy
 includes the upper level's unrolled loops and is taken *after* that level's

@@ -1,6 +1,6 @@
 """input-centric: rewrite output-centric loops (``Y'``, ``X'``) as input loops (``Y``, ``X``).
 
-ALGORITHM.md 2.3 step 1 (``ConvertToInputCentric``): at a level that maps ``Y'``
+docs/passes.md N4 (MAESTRO's ``ConvertToInputCentric``): at a level that maps ``Y'``
 and not ``Y``, the ``Y'`` loop becomes a ``Y`` loop of size ``size + Rsz - 1``,
 where ``Rsz`` is the size of the ``R`` loop *of the same level* (the last one, if
 several); the offset is unchanged. ``X'`` works the same with ``S``. Without an

@@ -1,6 +1,6 @@
 """legality: reject what cannot be analysed, before a single cycle is counted.
 
-ALGORITHM.md 2.4 lists MAESTRO's checks; maestroc adds the cases where MAESTRO
+docs/passes.md N10 lists MAESTRO's checks; maestroc adds the cases where MAESTRO
 reads uninitialised memory or divides by zero. The rules themselves live in
 ``maestroc.lint`` (the error rules, L1xx); a layer with a finding is marked
 illegal and later stages skip it.

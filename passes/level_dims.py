@@ -1,6 +1,6 @@
 """level-dims: each level's static dimension table.
 
-ALGORITHM.md 2.3 step 5 and CORRECTIONS.md C4: the top level sees the layer's
+docs/passes.md N8 and docs/costmodel.md M6: the top level sees the layer's
 full dimensions; a lower level sees, for each input/weight variable, the smaller
 of the upper level's loop size and the upper level's dimension
 (``ConstructLowerClusterDimensionTable``). These static tables, not the per-case

@@ -1,6 +1,6 @@
 """resolve: the checked AST becomes the IR; constants, ``Sz(D)`` and layer types are resolved.
 
-ALGORITHM.md 1.3: a layer without a ``Dataflow`` block takes a copy of the
+docs/passes.md N1: a layer without a ``Dataflow`` block takes a copy of the
 previous layer's directives, with their values as resolved for that layer
 (MAESTRO evaluates ``Sz(R)`` while parsing the layer that wrote it).
 """

@@ -1,6 +1,6 @@
 """size-levels: how many sub-clusters (or PEs) each level spreads over, for the hardware.
 
-ALGORITHM.md 2.2: the top level gets ``floor(num_pes / product of Cluster sizes)``
+docs/passes.md N9: the top level gets ``floor(num_pes / product of Cluster sizes)``
 sub-clusters; each lower level gets the size of the Cluster that closed the level
 above. Without a hardware description the counts stay unknown.
 """

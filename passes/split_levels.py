@@ -1,6 +1,6 @@
 """split-levels: cut the flat directive list into cluster levels at each ``Cluster``.
 
-ALGORITHM.md 2.2: ``Cluster(n, P|L)`` closes the current level; the directives
+docs/passes.md N3: ``Cluster(n, P|L)`` closes the current level; the directives
 after the last Cluster form the innermost level (MAESTRO appends an implicit
 Cluster to close it). Levels are stored outermost first.
 """

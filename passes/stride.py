@@ -1,6 +1,6 @@
 """stride: fold the layer's stride into the ``Y`` and ``X`` loops of every level.
 
-ALGORITHM.md 2.5 (``ApplyOuterStride``): for a reference dimension (``Y`` or ``X``)
+docs/passes.md N7 (MAESTRO's ``ApplyOuterStride``): for a reference dimension (``Y`` or ``X``)
 with stride ``s != 1`` and a loop of size ``sz >= Rfull`` (the full filter size),
 ``out = floor((sz + s - Rfull) / s)``, the size becomes
 ``out * min(s, Rfull) + max(Rfull - s, 0)`` and the offset ``out * s`` (below the

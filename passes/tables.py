@@ -1,8 +1,8 @@
 """tables: build each layer's dimension table, strides and tensors.
 
-ALGORITHM.md 1.3: the missing member of each input/output pair is derived without
+docs/passes.md N2: the missing member of each input/output pair is derived without
 the stride (``Y' = Y - R + 1``, ``Y = Y' + R - 1``, likewise X with S). The tensors
-come from the layer type; CORRECTIONS.md C14: whether the input and output carry
+come from the layer type; whether the input and output carry
 the batch dimension ``N`` is decided by the *first* layer of each type (MAESTRO
 caches the tensor table per type). Strides default to 1 on ``Y`` and ``X``.
 """

@@ -1,6 +1,6 @@
 """unroll: map every input-tensor dimension the dataflow leaves out, fully, in one step.
 
-ALGORITHM.md 2.3 step 3 (``UnrollMissingDirectives``): each variable of the input
+docs/passes.md N6 (MAESTRO's ``UnrollMissingDirectives``): each variable of the input
 and weight tensors (their sorted union) that the level does not map is appended
 as ``TemporalMap(dim, dim)``: one iteration covering the whole dimension. This is
 MAESTRO's rule for unspecified dimensions. Output-only dimensions (``K`` of a

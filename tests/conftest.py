@@ -19,10 +19,16 @@ UPDATE_GOLDEN = os.environ.get("MAESTROC_UPDATE_GOLDEN") == "1"
 IN_CI = bool(os.environ.get("CI"))
 
 
+MISSING_SHARED = (
+    f"MAESTRO reference data not found at {SHARED}: these tests compare with MAESTRO's own inputs and "
+    "outputs. Put the reference folder there, or point MAESTROC_SHARED at it (README, 'Reference data' "
+    "says what it holds and how it is made)")
+
+
 def shared_path() -> Path:
     """The MAESTRO reference folder; skips (or fails under CI) when it is missing."""
     if not SHARED.is_dir():
-        message = f"MAESTRO reference data not found at {SHARED} (set MAESTROC_SHARED)"
+        message = MISSING_SHARED
         if IN_CI:
             pytest.fail(message + " -- required when CI is set")
         pytest.skip(message)
@@ -35,8 +41,34 @@ def shared() -> Path:
 
 
 def shared_files(pattern: str) -> list[Path]:
-    """Files of the reference folder for parametrisation (empty when it is missing)."""
+    """Files of the reference folder (empty when it is missing)."""
     return sorted(SHARED.glob(pattern)) if SHARED.is_dir() else []
+
+
+def shared_params(*patterns: str) -> list:
+    """Files of the reference folder to parametrise a test over.
+
+    When the folder is missing this is one placeholder marked ``needs_shared``, so
+    the test skips (or fails under CI) with :data:`MISSING_SHARED` instead of
+    pytest's bare "got empty parameter set".
+    """
+    if SHARED.is_dir():
+        return [path for pattern in patterns for path in shared_files(pattern)]
+    return missing_shared_param(1)
+
+
+def missing_shared_param(arity: int) -> list:
+    """The placeholder parameter (of ``arity`` values) that stands for missing reference data."""
+    return [pytest.param(*([None] * arity), marks=pytest.mark.needs_shared, id="reference-data-missing")]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_shared: a test over MAESTRO's reference folder")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("needs_shared") is not None:
+        shared_path()
 
 
 def check_golden(name: str, actual: str) -> None:

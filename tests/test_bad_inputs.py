@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_files
+from conftest import shared_params
 
 HEADER = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning)\[(?P<code>\w+)\]",
                     re.MULTILINE)
@@ -47,7 +47,7 @@ SHARED_BAD = {
 }
 
 
-@pytest.mark.parametrize("path", shared_files("bad_inputs/inputs/*.m"), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", shared_params("bad_inputs/inputs/*.m"), ids=lambda p: p.stem)
 def test_shared_bad_input(path: Path, cli) -> None:
     result = cli("parse", "--emit", "none", str(path))
     assert "Traceback" not in result.err
@@ -56,8 +56,8 @@ def test_shared_bad_input(path: Path, cli) -> None:
     assert result.code == (2 if expected else 0)
 
 
-def test_every_shared_bad_input_has_an_expectation() -> None:
-    names = {p.stem for p in shared_files("bad_inputs/inputs/*.m")}
+def test_every_shared_bad_input_has_an_expectation(shared: Path) -> None:
+    names = {p.stem for p in shared.glob("bad_inputs/inputs/*.m")}
     assert names <= set(SHARED_BAD)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SHARED, shared_files
+from conftest import ROOT, SHARED, shared_params
 from maestroc.lint import RULES
 
 DOC = (ROOT / "docs/lint.md").read_text()
@@ -122,7 +122,7 @@ REJECTED = {"UNet_kcp_ws": "L104", "googlenet_ykp_os": "L104", "mnasnet_ykp_os":
 CRASH_ON_64_PES = {"GEMM_Example", "gnmt_nmk", "ncf_nmk"}
 
 
-@pytest.mark.parametrize("path", shared_files("inputs/mapping/*.m") + shared_files("inputs/validation/*/*.m"),
+@pytest.mark.parametrize("path", shared_params("inputs/mapping/*.m", "inputs/validation/*/*.m"),
                          ids=lambda p: p.stem)
 @pytest.mark.parametrize("hw", ["hw_default", "hw_pe64_noc32"])
 def test_shared_mappings(path: Path, hw: str, cli) -> None:

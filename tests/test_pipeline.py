@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, check_golden, shared_files
+from conftest import ROOT, check_golden, shared_files, shared_params
 from maestroc.diagnostics import Diagnostics
 from maestroc.frontend import load_mapping
 from maestroc.hardware import HardwareSpec
@@ -59,8 +59,8 @@ def test_golden_ir_after_every_pass(name: str, tmp_path: Path, cli, monkeypatch)
     check_golden(f"ir/{name}.txt", result.out)
 
 
-@pytest.mark.parametrize("path", shared_files("inputs/mapping/*.m") + shared_files("inputs/validation/*/*.m")
-                         + shared_files("inputs/model/*.m"), ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", shared_params("inputs/mapping/*.m", "inputs/validation/*/*.m",
+                                                 "inputs/model/*.m"), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_invariants_hold_after_every_pass_on_shared_inputs(path: Path) -> None:
     diagnostics = Diagnostics()
     tree = load_mapping(str(path), diagnostics)

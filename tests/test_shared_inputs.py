@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_files, shared_path
+from conftest import shared_params, shared_path
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics, Severity
 from maestroc.frontend import load_file
 
-INPUTS = shared_files("inputs/**/*.m")
+INPUTS = shared_params("inputs/**/*.m")
 
 
 def test_reference_data_is_present() -> None:

@@ -11,7 +11,7 @@ advanced, recurses into the sub-level for *every* iteration (no caching), and
 adds up ingress, egress, MACs and cycles with plain integers for one design.
 
 What it shares with the model is the per-state volume rules (which sub-cluster
-gets how much of a tensor in a given state: MAESTRO's reuse rules, C1-C5 and C10),
+gets how much of a tensor in a given state: MAESTRO's reuse rules, docs/costmodel.md M7-M11),
 taken from ``LayerAnalysis``; everything that turns them into totals is its own.
 """
 

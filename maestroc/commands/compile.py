@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from maestroc import ast
+from maestroc import ast, install_hint
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, load_inputs, output_writer
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 from maestroc.hardware import HardwareSpec
@@ -123,7 +123,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     elif emit == "plot":
         image = draw_layers(network.name, layers, image_format(args.output))
         if image is None:
-            diagnostics.error("E005", "--emit plot needs matplotlib: pip install 'maestroc[plot]'")
+            diagnostics.error("E005", f"--emit plot needs matplotlib: {install_hint('plot')}")
         else:
             writer.write(args.output, image)
     elif args.output:

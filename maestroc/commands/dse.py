@@ -6,7 +6,7 @@ import argparse
 import importlib.util
 import sys
 
-from maestroc import ast
+from maestroc import ast, install_hint
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 from maestroc.frontend import load_file, load_hardware
@@ -41,8 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_output_options(p, inputs=("network", "hw", "space"), metavar="DIR", folder=True,
                        help="write front.csv, front.json, summary.json (and front.png) into DIR, which must be "
                             "empty unless --force")
-    p.add_argument("--plot", action="store_true", help="with -o: draw front.png (needs matplotlib: pip install "
-                   "'maestroc[plot]')")
+    p.add_argument("--plot", action="store_true", help="with -o: draw front.png (needs matplotlib: "
+                   f"{install_hint('plot')})")
     p.set_defaults(run=run)
 
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         print("maestroc dse: --plot draws DIR/front.png: give the folder with -o DIR", file=sys.stderr)
         return EXIT_INPUT
     if args.plot and importlib.util.find_spec("matplotlib") is None:
-        print("maestroc dse: --plot needs matplotlib: pip install 'maestroc[plot]'", file=sys.stderr)
+        print(f"maestroc dse: --plot needs matplotlib: {install_hint('plot')}", file=sys.stderr)
         return EXIT_INPUT
     writer = output_writer(args)
     diagnostics = Diagnostics()
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
             pool = DaskPool(args.scheduler, workers=args.workers)
         except ImportError:
-            print("maestroc dse: --scheduler/--dask need dask: pip install 'maestroc[distributed]'", file=sys.stderr)
+            print(f"maestroc dse: --scheduler/--dask need dask: {install_hint('distributed')}", file=sys.stderr)
             return EXIT_INPUT
         except OSError as error:
             print(f"maestroc dse: cannot reach the Dask scheduler {args.scheduler}: {error}", file=sys.stderr)

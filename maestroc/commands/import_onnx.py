@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from maestroc import install_hint
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer
 
 
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     import importlib.util
 
     if importlib.util.find_spec("onnx") is None:
-        print("maestroc import: needs the onnx package: pip install 'maestroc[onnx]'", file=sys.stderr)
+        print(f"maestroc import: needs the onnx package: {install_hint('onnx')}", file=sys.stderr)
         return EXIT_INPUT
     from maestroc.onnx_import import ImportError_, import_onnx
     if not Path(args.model).is_file():
