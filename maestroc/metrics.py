@@ -71,6 +71,16 @@ class LayerMetrics:
         return _ratio(self.macs, self.runtime)
 
     @property
+    def pes_with_work(self) -> float:
+        """The average share of PEs that have work: space use, not compute use."""
+        return self.avg_pes / self.num_pes
+
+    @property
+    def compute_utilization(self) -> float:
+        """MACs per cycle over the peak (PEs x SIMD lanes): the share of the MAC units kept busy."""
+        return _ratio(self.macs, self.runtime * self.num_pes * self.vector_width)
+
+    @property
     def energy(self) -> float:
         return sum(self.energy_breakdown.values())
 

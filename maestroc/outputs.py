@@ -31,9 +31,10 @@ def write_output(path: str | None, text: str) -> None:
 
 
 def table_console() -> Console:
-    """A console for tables: the terminal's width, or wide enough not to wrap when redirected."""
+    """A console for tables: $COLUMNS or the terminal's width, else (redirected) 200 columns."""
     console = Console(highlight=False)
-    return console if console.is_terminal else Console(highlight=False, width=200)
+    explicit = os.environ.get("COLUMNS", "").isdigit()
+    return console if console.is_terminal or explicit else Console(highlight=False, width=200)
 
 
 def prepare_output_dir(path: str, option: str) -> str | None:

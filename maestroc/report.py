@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from dataclasses import dataclass
+from typing import Callable
 
 import sympy
-from rich.table import Table
 
 from maestroc.costmodel import TENSORS, analysis_of, shape_key
-from maestroc.hardware import HardwareSpec
+from maestroc.hardware import INT_MAX, HardwareSpec
 from maestroc.ir import NetworkIR
 from maestroc.metrics import LayerMetrics
+from maestroc.tables import Column, FittedTable
 
 # MAESTRO's header, typos and spacing included (CORRECTIONS.md E11), so existing scripts keep working.
 CSV_HEADER = (
@@ -142,31 +144,62 @@ def format_json(network: str, path: str, hardware: HardwareSpec, layers: list[La
     return json.dumps(document, indent=2) + "\n"
 
 
-def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetrics]) -> Table:
-    """A per-layer table with a totals row; limits the hardware cannot meet are marked with `!`."""
-    table = Table(title=f"{network} on {hardware.num_pes} PEs (NoC {hardware.noc_bw}/cycle, off-chip "
-                        f"{hardware.offchip_bw}/cycle)", title_justify="left")
-    for header, justify in (("layer", "left"), ("type", "left"), ("runtime (cycles)", "right"),
-                            ("MACs/cycle", "right"), ("PE util", "right"), ("energy (nJ)", "right"),
-                            ("L1 req", "right"), ("L2 req", "right"), ("NoC BW", "right"),
-                            ("off-chip BW", "right"), ("bound", "left")):
-        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+def _limit(value: int, unit: str) -> str:
+    return "unlimited" if value >= INT_MAX else f"{value:,} {unit}"
+
+
+ENERGY_NOTE = ("energy: maestroc's count of every MAC and every L1 and L2 access{extra} (docs/energy.md); "
+               "MAESTRO's CSV column (--emit csv) leaves out the MAC energy")
+UTILIZATION_NOTE = ("PEs with work: average share of the PEs that have work; compute util: MACs per cycle / "
+                    "(PEs x SIMD lanes); B: bytes ({word_bytes} per element); `!`: exceeds the hardware's limit")
+
+
+def energy_note(hardware: HardwareSpec) -> str:
+    """Which energy a table shows, and the terms the hardware file adds to it."""
+    extra = [name for name, value in (("NoC transfer", hardware.noc_energy),
+                                      ("off-chip transfer", hardware.offchip_energy)) if value]
+    return ENERGY_NOTE.format(extra=" and every " + " and ".join(extra) if extra else "")
+
+
+REPORT_COLUMNS = [
+    Column("layer", "left", key=True), Column("type", "left"), Column("runtime (cycles)"),
+    Column("MACs per cycle"), Column("PEs with work"), Column("compute util"), Column("energy (nJ)"),
+    Column("L1 need (B per PE)"), Column("L2 need (B)"), Column("NoC BW (el per cycle)"),
+    Column("off-chip BW (el per cycle)"), Column("bound", "left"),
+]
+
+
+def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetrics]) -> FittedTable:
+    """A per-layer table with a totals row; limits the hardware cannot meet are marked with `!`.
+
+    It fits the console's width by stacking column groups, so no number is ever cut.
+    """
+    title = (f"{network}, {len(layers)} layers, on {hardware.num_pes:,} PEs x {hardware.num_simd_lanes} SIMD lanes (NoC "
+             f"{_limit(hardware.noc_bw, 'el/cycle')}, off-chip {_limit(hardware.offchip_bw, 'el/cycle')})")
+    table = FittedTable(REPORT_COLUMNS, title, [energy_note(hardware),
+                                                UTILIZATION_NOTE.format(word_bytes=hardware.word_bytes)])
+    word = hardware.word_bytes
     for m in layers:
         exceeded = {code for code, _, _ in capacity_findings(m, hardware)}
 
-        def mark(value: object, code: str) -> str:
-            return f"{value} !" if code in exceeded else str(value)
+        def mark(value: int, code: str) -> str:
+            return f"{value:,} !" if code in exceeded else f"{value:,}"
 
-        table.add_row(m.name, m.layer_type, f"{m.runtime:,}", f"{m.throughput:.2f}",
-                      f"{m.avg_pes / m.num_pes:.1%}", f"{m.energy:,.1f}", mark(m.l1_size_req, "C401"),
-                      mark(m.l2_size_req, "C402"), mark(m.peak_bw, "C403"), mark(m.offchip_bw, "C404"), m.bound)
+        table.add_row(m.name, m.layer_type, f"{m.runtime:,}", f"{m.throughput:,.2f}", _percent(m.pes_with_work),
+                      _percent(m.compute_utilization), f"{m.energy:,.1f}", mark(m.l1_size_req * word, "C401"),
+                      mark(m.l2_size_req * word, "C402"), mark(m.peak_bw, "C403"), mark(m.offchip_bw, "C404"),
+                      m.bound)
     total = totals(layers)
     table.add_section()
-    table.add_row("total", f"{len(layers)} layers", f"{total['runtime']:,}",
-                  f"{total['throughput'] or 0:.2f}", "", f"{total['energy']:,.1f}", f"max {total['max_l1_size_req']}",
-                  f"max {total['max_l2_size_req']}", f"max {total['max_noc_bw_req']}",
-                  f"max {total['max_offchip_bw_req']}", "")
+    table.add_row(f"total ({len(layers)})", "", f"{total['runtime']:,}", f"{total['throughput'] or 0:,.2f}",
+                  "", "", f"{total['energy']:,.1f}", f"max {total['max_l1_size_req'] * word:,}",
+                  f"max {total['max_l2_size_req'] * word:,}", f"max {total['max_noc_bw_req']:,}",
+                  f"max {total['max_offchip_bw_req']:,}", "")
     return table
+
+
+def _percent(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.1%}"
 
 
 def _terms(expr: sympy.Expr) -> str:
@@ -202,35 +235,95 @@ def format_reuse(network: NetworkIR, latex: bool = False) -> str:
     return "\n".join(out)
 
 
-def render_comparison(results: list) -> tuple[Table, str]:
-    """Runtime and energy per layer for each variant (name, CompileResult), the fastest marked."""
+@dataclass(frozen=True)
+class CompareMetric:
+    """A `compare --columns` metric: its header, its per-layer value, and the network's value ("max" marks a peak)."""
+
+    header: str
+    layer: Callable[[LayerMetrics], float | int | str]
+    network: Callable[[list[LayerMetrics]], float | int | str]
+    spec: str = ","  # format spec of a number in the table
+    peak: bool = False  # the network's value is the largest layer's
+
+
+def _share(layers: list[LayerMetrics], share: Callable[[LayerMetrics], float]) -> float:
+    """A runtime-weighted average of a per-layer share (utilizations of the whole network)."""
+    runtime = sum(m.runtime for m in layers)
+    return sum(share(m) * m.runtime for m in layers) / runtime if runtime else math.nan
+
+
+COMPARE_METRICS: dict[str, CompareMetric] = {
+    "runtime": CompareMetric("runtime (cycles)", lambda m: m.runtime, lambda ls: sum(m.runtime for m in ls)),
+    "energy": CompareMetric("energy (nJ)", lambda m: m.energy, lambda ls: sum(m.energy for m in ls), ",.1f"),
+    "throughput": CompareMetric("MACs per cycle", lambda m: m.throughput,
+                                lambda ls: _share(ls, lambda m: m.throughput), ",.2f"),
+    "pes-with-work": CompareMetric("PEs with work", lambda m: m.pes_with_work,
+                                   lambda ls: _share(ls, lambda m: m.pes_with_work), ".1%"),
+    "compute-util": CompareMetric("compute util", lambda m: m.compute_utilization,
+                                  lambda ls: _share(ls, lambda m: m.compute_utilization), ".1%"),
+    "bound": CompareMetric("bound", lambda m: m.bound, lambda ls: ""),
+    "l1": CompareMetric("L1 need (el per PE)", lambda m: m.l1_size_req,
+                        lambda ls: max(m.l1_size_req for m in ls), peak=True),
+    "l2": CompareMetric("L2 need (el)", lambda m: m.l2_size_req, lambda ls: max(m.l2_size_req for m in ls),
+                        peak=True),
+    "noc-bw": CompareMetric("NoC BW (el per cycle)", lambda m: m.peak_bw, lambda ls: max(m.peak_bw for m in ls),
+                            peak=True),
+    "offchip-bw": CompareMetric("off-chip BW (el per cycle)", lambda m: m.offchip_bw,
+                                lambda ls: max(m.offchip_bw for m in ls), peak=True),
+    "area": CompareMetric("area (um^2)", lambda m: m.area, lambda ls: max(m.area for m in ls), ",.0f", True),
+    "power": CompareMetric("power (mW)", lambda m: m.power, lambda ls: max(m.power for m in ls), ",.1f", True),
+}
+
+
+def _cell(value: float | int | str | None, metric: CompareMetric, peak: bool = False) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and math.isnan(value):
+        return "-"
+    text = format(value, metric.spec)
+    return f"max {text}" if peak and metric.peak else text
+
+
+def render_comparison(results: list, columns: tuple[str, ...] = ("runtime", "energy")) -> tuple[FittedTable, str]:
+    """The chosen metrics per layer and in total for each variant (name, CompileResult), the fastest named.
+
+    The table fits the console by stacking column groups (the layer name repeats); the CSV has one
+    column per variant and metric, plain numbers.
+    """
     names = [name for name, _ in results]
-    table = Table(title=f"{len(names)} variants on {results[0][1].hardware.num_pes} PEs", title_justify="left")
-    table.add_column("layer", no_wrap=True)
-    for name in names:
-        table.add_column(f"{name}\nruntime", justify="right", no_wrap=True)
-        table.add_column(f"{name}\nenergy (nJ)", justify="right", no_wrap=True)
-    table.add_column("fastest", no_wrap=True)
-    rows = ["layer," + ",".join(f"{n} runtime,{n} energy" for n in names) + ",fastest"]
-    by_layer = [dict((m.name, m) for m in result.layers) for _, result in results]
+    metrics = [COMPARE_METRICS[c] for c in columns]
+    table_columns = [Column("layer", "left", key=True)]
+    table_columns += [Column(f"{name}\n{metric.header}", "left" if metric.header == "bound" else "right", group=name)
+                      for name in names for metric in metrics]
+    table_columns.append(Column("fastest", "left", wrap=True))
+    hardware = results[0][1].hardware
+    notes = [energy_note(hardware)] if "energy" in columns else []
+    table = FittedTable(table_columns, f"{len(names)} variants on {hardware.num_pes:,} PEs", notes)
+    rows = ["layer," + ",".join(f"{n} {c}" for n in names for c in columns) + ",fastest"]
+    by_layer = [{m.name: m for m in result.layers} for _, result in results]
     order = [m.name for m in results[0][1].layers]
     for layer in order + ["total"]:
         cells, runtimes = [], []
-        for metrics in by_layer:
+        for layer_metrics in by_layer:
             if layer == "total":
-                runtime, energy = sum(m.runtime for m in metrics.values()), sum(m.energy for m in metrics.values())
-            elif layer in metrics:
-                runtime, energy = metrics[layer].runtime, metrics[layer].energy
+                found = list(layer_metrics.values())
+                values = [metric.network(found) if found else None for metric in metrics]
+                runtimes.append(sum(m.runtime for m in found))
+            elif layer in layer_metrics:
+                values = [metric.layer(layer_metrics[layer]) for metric in metrics]
+                runtimes.append(layer_metrics[layer].runtime)
             else:
-                runtime, energy = None, None
-            runtimes.append(runtime)
-            cells += [f"{runtime:,}" if runtime is not None else "-", f"{energy:,.1f}" if energy is not None else "-"]
-        known = [(r, n) for r, n in zip(runtimes, names) if r is not None]
-        fastest = min(known)[1] if known else ""
+                values = [None] * len(metrics)
+                runtimes.append(None)
+            cells += [_cell(value, metric, peak=layer == "total") for value, metric in zip(values, metrics)]
+        known = [r for r in runtimes if r is not None]
+        fastest = " ".join(n for r, n in zip(runtimes, names) if known and r == min(known))
         if layer == "total":
             table.add_section()
         table.add_row(layer, *cells, fastest)
-        rows.append(",".join([layer] + [c.replace(",", "") for c in cells] + [fastest]))
+        rows.append(",".join([layer] + [c.replace(",", "").removeprefix("max ") for c in cells] + [fastest]))
     return table, "\n".join(rows) + "\n"
 
 
