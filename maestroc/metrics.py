@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -182,14 +183,42 @@ def _l2_energy_terms(m: LayerMetrics) -> int:
         m.l2_write["output"]
 
 
-def energy_breakdown(macs: int, l1_accesses: dict[str, int], l2_accesses: dict[str, int],
-                     hardware: HardwareSpec) -> dict[str, float]:
-    """maestroc's energy (nJ): every MAC, and every L1 and L2 access of each tensor, at the table's cost."""
+class AccessCounts(Protocol):
+    """The counts energy is made of: a layer's metrics and a cost-model level result both have them."""
+
+    macs: int
+    l1_read: dict[str, int]
+    l1_write: dict[str, int]
+    l2_read: dict[str, int]
+    l2_write: dict[str, int]
+
+
+def noc_transfers(counts: AccessCounts) -> int:
+    """Elements crossing the NoC: input and weight sent from L2 to the PEs (a multicast once), outputs sent back."""
+    return counts.l2_read["input"] + counts.l2_read["weight"] + counts.l2_write["output"]
+
+
+def offchip_transfers(counts: AccessCounts) -> int:
+    """Elements between off-chip memory and L2: the input and weight filled into L2, the output written out."""
+    return counts.l2_write["input"] + counts.l2_write["weight"] + counts.l2_read["output"]
+
+
+def energy_breakdown(counts: AccessCounts, hardware: HardwareSpec) -> dict[str, float]:
+    """maestroc's energy (nJ): every MAC, every L1 and L2 access of each tensor, every NoC and off-chip transfer.
+
+    The one place of the energy formula (compile, JSON, report, compare and the DSE use it);
+    docs/energy.md gives the terms and their units. The NoC and off-chip terms are 0 unless the
+    hardware file gives ``noc_energy`` / ``offchip_energy``, so MAESTRO's table alone gives its numbers.
+    """
     unit = hardware.mac_energy
-    parts = {"mac": unit * macs}
+    parts = {"mac": unit * counts.macs}
     for tensor in TENSORS:
-        parts[f"l1_{tensor}"] = unit * hardware.l1_energy_multiplier * l1_accesses[tensor]
-        parts[f"l2_{tensor}"] = unit * hardware.l2_energy_multiplier * l2_accesses[tensor]
+        parts[f"l1_{tensor}"] = unit * hardware.l1_energy_multiplier * (counts.l1_read[tensor]
+                                                                         + counts.l1_write[tensor])
+        parts[f"l2_{tensor}"] = unit * hardware.l2_energy_multiplier * (counts.l2_read[tensor]
+                                                                         + counts.l2_write[tensor])
+    parts["noc"] = hardware.noc_energy * noc_transfers(counts)
+    parts["offchip"] = hardware.offchip_energy * offchip_transfers(counts)
     return parts
 
 
@@ -208,9 +237,7 @@ def apply_energy(layers: list[LayerMetrics], hardware: HardwareSpec, maestro_qui
         m.maestro_energy = hardware.mac_energy * (hardware.l2_energy_multiplier * _l2_energy_terms(m)
                                                   + hardware.l1_energy_multiplier * l1_terms)
         carried_l1 = own_l1
-        m.energy_breakdown = energy_breakdown(
-            m.macs, {t: m.l1_read[t] + m.l1_write[t] for t in TENSORS},
-            {t: m.l2_read[t] + m.l2_write[t] for t in TENSORS}, hardware)
+        m.energy_breakdown = energy_breakdown(m, hardware)
 
 
 def evaluate_network(network: NetworkIR, hardware: HardwareSpec, maestro_quirk: bool = True) -> list[LayerMetrics]:

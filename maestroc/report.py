@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy
+from sympy.printing.latex import LatexPrinter
 
 from maestroc.costmodel import TENSORS, analysis_of, shape_key
 from maestroc.hardware import INT_MAX, HardwareSpec
@@ -69,13 +70,30 @@ def _throughput_per_energy(macs: int, runtime: int, energy: float) -> float:
     return math.inf if energy == 0 else macs / runtime / energy * 1e9
 
 
+def csv_notes(hardware: HardwareSpec) -> list[str]:
+    """What MAESTRO's CSV means where a reader would take it otherwise (printed on stderr, the CSV stays MAESTRO's)."""
+    notes = ["the CSV is MAESTRO's: \"Activity count-based Energy\" leaves out the MAC energy"
+             + (", the NoC and off-chip energy" if hardware.noc_energy or hardware.offchip_energy else "")
+             + " and the output L2 read; --emit json or the report give maestroc's full energy (docs/energy.md)"]
+    if hardware.word_bytes != 1:
+        notes.append(f"the CSV's \"L1/L2 SRAM Size Req (Bytes)\" are in elements, as in MAESTRO; with word_bytes "
+                     f"{hardware.word_bytes} the bytes are {hardware.word_bytes} times that (JSON "
+                     "l1_size_req_bytes/l2_size_req_bytes, the report)")
+    return notes
+
+
 def format_csv(network: str, layers: list[LayerMetrics], maestro_names: bool = True) -> str:
     return "\n".join([CSV_HEADER] + [csv_row(network, m, maestro_names) for m in layers]) + "\n"
 
 
 UNITS = {
-    "runtime": "cycles", "macs": "MACs", "throughput": "MACs/cycle", "utilization": "fraction of PEs",
-    "energy": "nJ", "maestro_energy": "nJ (MAESTRO's activity count: no MAC energy)", "area": "um^2 (MAESTRO's model)",
+    "runtime": "cycles", "macs": "MACs", "throughput": "MACs/cycle",
+    "utilization": "fraction of PEs with work (space use; see compute_utilization)",
+    "compute_utilization": "MACs per cycle / (PEs x SIMD lanes)",
+    "energy": "nJ, maestroc's count: every MAC, L1 and L2 access, NoC and off-chip transfer (docs/energy.md)",
+    "maestro_energy": "nJ, MAESTRO's activity count as in its CSV: no MAC energy, no output L2 read, L1 terms "
+                      "carried from the previous layer on multi-level layers",
+    "area": "um^2 (MAESTRO's model)",
     "power": "mW (MAESTRO's model)", "l1_size_req": "elements per PE", "l2_size_req": "elements",
     "l1_size_req_bytes": "bytes per PE (word_bytes per element)", "l2_size_req_bytes": "bytes (word_bytes per element)",
     "noc_bw_req": "elements/cycle", "offchip_bw_req": "elements/cycle", "accesses": "elements",
@@ -101,7 +119,8 @@ def _layer_json(m: LayerMetrics, hardware: HardwareSpec) -> dict[str, object]:
     return {
         "name": m.name, "maestro_name": m.maestro_name, "type": m.layer_type,
         "runtime": m.runtime, "macs": m.macs, "throughput": _num(m.throughput),
-        "utilization": _num(m.avg_pes / m.num_pes), "avg_pes": _num(m.avg_pes),
+        "utilization": _num(m.pes_with_work), "compute_utilization": _num(m.compute_utilization),
+        "avg_pes": _num(m.avg_pes),
         "energy": {"total": m.energy, **m.energy_breakdown}, "maestro_energy": m.maestro_energy,
         "area": m.area, "power": m.power,
         "power_breakdown": {"pe": m.pe_power, "l1": m.l1_power, "l2": m.l2_power, "noc": m.noc_power},
@@ -182,7 +201,7 @@ def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetric
     for m in layers:
         exceeded = {code for code, _, _ in capacity_findings(m, hardware)}
 
-        def mark(value: int, code: str) -> str:
+        def mark(value: int, code: str, exceeded: set[str] = exceeded) -> str:
             return f"{value:,} !" if code in exceeded else f"{value:,}"
 
         table.add_row(m.name, m.layer_type, f"{m.runtime:,}", f"{m.throughput:,.2f}", _percent(m.pes_with_work),
@@ -210,27 +229,70 @@ def _terms(expr: sympy.Expr) -> str:
     return sympy.sstr(expr)
 
 
+class _LatexPrinter(LatexPrinter):
+    """Hardware symbols as upright-italic names (`noc_latency`, not noc subscript latency); exact divisions."""
+
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        return r"\mathit{" + expr.name.replace("_", r"\_") + "}"
+
+    def _print_CeilDiv(self, expr: sympy.Expr) -> str:
+        top, bottom = (self._print(a) for a in expr.args)
+        return r"\left\lceil \frac{" + top + "}{" + bottom + r"} \right\rceil"
+
+    def _print_TruncDiv(self, expr: sympy.Expr) -> str:  # the operands are never negative: a floor
+        top, bottom = (self._print(a) for a in expr.args)
+        return r"\left\lfloor \frac{" + top + "}{" + bottom + r"} \right\rfloor"
+
+
+def _latex_text(text: str) -> str:
+    """Plain text escaped for LaTeX's text mode."""
+    special = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$",
+               "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+    return "".join(special.get(c, c) for c in text)
+
+
+def _latex_equation(name: str, expr: sympy.Expr) -> list[str]:
+    """A named expression as an amsmath multline*, one top-level term per line."""
+    printer = _LatexPrinter()
+    terms = expr.as_ordered_terms() if isinstance(expr, sympy.Add) else [expr]
+    lines = [r"\begin{multline*}", r"\text{" + _latex_text(name) + "} = " + printer.doprint(terms[0])]
+    lines += [r"\\ + " + printer.doprint(term) for term in terms[1:]]
+    return lines + [r"\end{multline*}"]
+
+
 def format_reuse(network: NetworkIR, latex: bool = False) -> str:
-    """The cost expressions of every layer: per level and case structure, in the hardware symbols."""
-    out: list[str] = []
-    show = sympy.latex if latex else _terms
+    """The cost expressions of every layer: per level and case structure, in the hardware symbols.
+
+    With ``latex`` the whole output is a LaTeX fragment (amsmath): text escaped, each expression in
+    a multline* environment, hardware symbols as \\mathit names.
+    """
+    def text(line: str) -> str:  # a line of plain text: its own paragraph in LaTeX
+        return _latex_text(line) + r" \par" if latex else line
+
+    out: list[str] = [f"% maestroc reuse expressions of {network.name} (needs amsmath)"] if latex else []
+    indent = "" if latex else "  "
     for layer in network.layers:
         if layer.name in network.illegal or not layer.levels:
             continue
         analysis = analysis_of(shape_key(layer))
-        out.append(f"layer {layer.name} : {layer.layer_type}")
+        heading = f"layer {layer.name} : {layer.layer_type}"
+        out.append(r"\paragraph{" + _latex_text(heading) + "}" if latex else heading)
         for (level, dims), result in sorted(analysis.results(), key=lambda item: item[0][0]):
             shown = " ".join(f"{k}={v}" for k, v in dims)
-            out.append(f"  level {level}  x{layer.levels[level].sub_clusters} sub-clusters  dims {shown}")
-            out.append(f"    iterations (all cases): {result.total_occurrences}")
+            out.append(indent + text(f"level {level}  x{layer.levels[level].sub_clusters} sub-clusters  dims {shown}"))
+            out.append(indent * 2 + text(f"iterations (all cases): {result.total_occurrences}"))
             for name, value in (("runtime", result.runtime), ("peak NoC BW", result.peak_bw)):
-                out.append(f"    {name} =")
-                out.extend("      " + line for line in show(sympy.sympify(value)).splitlines())
+                if latex:
+                    out.extend(_latex_equation(name, sympy.sympify(value)))
+                else:
+                    out.append(f"    {name} =")
+                    out.extend("      " + line for line in _terms(sympy.sympify(value)).splitlines())
             for tensor in TENSORS:
-                out.append(f"    {tensor}: L2 read {result.l2_read[tensor]}, L2 write {result.l2_write[tensor]}, "
-                           f"L1 read {result.l1_read[tensor]}, L1 write {result.l1_write[tensor]}, "
-                           f"L2 need {result.l2_req[tensor]}, L1 need {result.l1_req[tensor]}")
-            out.append(f"    MACs {result.macs}")
+                out.append(indent * 2 + text(
+                    f"{tensor}: L2 read {result.l2_read[tensor]}, L2 write {result.l2_write[tensor]}, "
+                    f"L1 read {result.l1_read[tensor]}, L1 write {result.l1_write[tensor]}, "
+                    f"L2 need {result.l2_req[tensor]}, L1 need {result.l1_req[tensor]}"))
+            out.append(indent * 2 + text(f"MACs {result.macs}"))
         out.append("")
     return "\n".join(out)
 
@@ -240,8 +302,8 @@ class CompareMetric:
     """A `compare --columns` metric: its header, its per-layer value, and the network's value ("max" marks a peak)."""
 
     header: str
-    layer: Callable[[LayerMetrics], float | int | str]
-    network: Callable[[list[LayerMetrics]], float | int | str]
+    layer: Callable[[LayerMetrics], float | str]
+    network: Callable[[list[LayerMetrics]], float | str]
     spec: str = ","  # format spec of a number in the table
     peak: bool = False  # the network's value is the largest layer's
 
@@ -275,7 +337,7 @@ COMPARE_METRICS: dict[str, CompareMetric] = {
 }
 
 
-def _cell(value: float | int | str | None, metric: CompareMetric, peak: bool = False) -> str:
+def _cell(value: float | str | None, metric: CompareMetric, peak: bool = False) -> str:
     if value is None:
         return "-"
     if isinstance(value, str):
@@ -328,7 +390,7 @@ def render_comparison(results: list, columns: tuple[str, ...] = ("runtime", "ene
 
 
 def draw_layers(path: str, network: str, layers: list[LayerMetrics]) -> bool:
-    """A per-layer runtime bar chart, split into compute and data movement, with PE utilization.
+    """A per-layer runtime bar chart, split into compute and data movement, with the two utilizations.
 
     Returns False when matplotlib (the optional extra ``plot``) is missing.
     """
@@ -342,20 +404,25 @@ def draw_layers(path: str, network: str, layers: list[LayerMetrics]) -> bool:
     names = [m.name for m in layers]
     compute = [m.compute_cycles for m in layers]
     waiting = [m.runtime - m.compute_cycles for m in layers]
-    figure, axes = plt.subplots(figsize=(max(6.0, 0.35 * len(layers) + 2), 4.5))
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.35 * len(layers) + 2), 5))
     positions = range(len(layers))
     axes.bar(positions, compute, color="tab:blue", label="compute")
     axes.bar(positions, waiting, bottom=compute, color="tab:orange", label="waiting for data (NoC / off-chip)")
     axes.set_ylabel("runtime (cycles)")
+    axes.set_ylim(0, max((m.runtime for m in layers), default=0) * 1.05 or 1)
     axes.set_xticks(list(positions), names, rotation=90, fontsize=7)
     utilization = axes.twinx()
-    utilization.plot(list(positions), [m.avg_pes / m.num_pes for m in layers], color="black", marker=".",
-                     linewidth=1, label="PE utilization")
+    utilization.plot(list(positions), [m.pes_with_work for m in layers], color="black", marker=".",
+                     linewidth=1, label="PEs with work")
+    utilization.plot(list(positions), [m.compute_utilization for m in layers], color="black", marker="x",
+                     linestyle="--", linewidth=1, label="compute utilization")
     utilization.set_ylim(0, 1.05)
-    utilization.set_ylabel("PE utilization")
+    utilization.set_ylabel("share of PEs / of MAC units")
     handles = axes.get_legend_handles_labels()[0] + utilization.get_legend_handles_labels()[0]
-    axes.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper right")
-    axes.set_title(f"{network}: {sum(m.runtime for m in layers):,} cycles")
+    # Above the plot area, so it never covers a bar or a point.
+    axes.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="lower left", ncol=2,
+                bbox_to_anchor=(0.0, 1.01), frameon=False)
+    figure.suptitle(f"{network}: {sum(m.runtime for m in layers):,} cycles")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)

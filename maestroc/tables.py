@@ -10,7 +10,7 @@ fit beside it. Every cell keeps all of its characters at any width.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Literal
+from typing import Literal
 
 from rich import box
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -142,9 +142,3 @@ class FittedTable:
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         full = sum(self._widths(i)[1] + COLUMN_OVERHEAD for i in range(len(self.columns))) + TABLE_OVERHEAD
         return Measurement(min(full, options.max_width), min(full, options.max_width))
-
-    def csv_rows(self) -> Iterator[list[str]]:
-        """Header and rows as plain values (thousands separators removed) for a CSV writer."""
-        yield [c.header.replace("\n", " ") for c in self.columns]
-        for row in self.rows:
-            yield [cell.replace(",", "") for cell in row]

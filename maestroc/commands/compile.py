@@ -96,6 +96,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     # The cost model needs sympy; imported here so that parse and lint start fast.
     from maestroc.metrics import evaluate_network
     from maestroc.report import (
+        csv_notes,
         draw_layers,
         format_csv,
         format_json,
@@ -112,6 +113,8 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     _report_capacity(network, hardware, layers, diagnostics, strict=args.strict)
     if emit == "csv":
         write_output(args.output, format_csv(network.name, layers, maestro_names=args.layer_names == "maestro"))
+        for note in csv_notes(hardware):
+            print(f"maestroc compile: note: {note}", file=sys.stderr)
     elif emit == "json":
         write_output(args.output, format_json(network.name, network.path, hardware, layers))
     elif emit == "plot":
