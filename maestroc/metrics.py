@@ -16,7 +16,8 @@ import numpy as np
 
 from maestroc.costmodel import TENSORS, LayerCost, LevelResult, layer_cost
 from maestroc.hardware import HardwareSpec
-from maestroc.ir import NetworkIR
+from maestroc.ir import LayerIR, NetworkIR
+from maestroc.layertypes import OUTPUT_DIMS
 from maestroc.symbolic import NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES, evaluate, trunc_div
 
 LONG_MIN = -(2**63)
@@ -63,6 +64,7 @@ class LayerMetrics:
     multi_level: bool
     bound: str  # "compute", "NoC" or "off-chip": what most of the runtime waits for
     compute_cycles: int  # cycles spent computing (the rest of the runtime waits for data)
+    output_elements: int  # the layer's output tensor, strides applied: what is written out off-chip
     # Energy: MAESTRO's activity count (with its carried-L1 quirk) and maestroc's full breakdown.
     maestro_energy: float = 0.0
     energy_breakdown: dict[str, float] = field(default_factory=dict)
@@ -131,8 +133,21 @@ def _pixels(cost: LayerCost, tensor: str) -> int:
     return math.prod(size for name, size in cost.declared if name in coupled)
 
 
+def output_elements(layer: LayerIR) -> int:
+    """Elements of the output tensor: Y' and X' of the dimension table are at stride 1 (MAESTRO's
+    sizes), so each is thinned by its stride here."""
+    sizes = layer.dim_table()
+    count = 1
+    for dim in layer.tensor("output").dims:
+        size = sizes.get(dim, 1)
+        if dim in OUTPUT_DIMS:
+            size = (size - 1) // layer.stride_of(OUTPUT_DIMS[dim]) + 1
+        count *= size
+    return count
+
+
 def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_name: str,
-                   layer_type: str) -> LayerMetrics:
+                   layer_type: str, outputs: int) -> LayerMetrics:
     env = hardware_env(hardware)
     top = cost.top
     occurrences = top.total_occurrences
@@ -161,7 +176,7 @@ def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_n
         input_pixels=_pixels(cost, "input"), weight_pixels=_pixels(cost, "weight"),
         area=hw["area"], power=hw["power"], pe_power=hw["pe_power"], l1_power=hw["l1_power"],
         l2_power=hw["l2_power"], noc_power=hw["noc_power"], vector_width=hardware.num_simd_lanes,
-        multi_level=top.results_pushed > 1, bound=_bound(top, env),
+        multi_level=top.results_pushed > 1, bound=_bound(top, env), output_elements=outputs,
         compute_cycles=min(evaluate(top.delay_sum["compute"], env), evaluate(top.runtime, env))
         if "compute" in top.delay_sum else 0)
 
@@ -198,12 +213,13 @@ def noc_transfers(counts: AccessCounts) -> int:
     return counts.l2_read["input"] + counts.l2_read["weight"] + counts.l2_write["output"]
 
 
-def offchip_transfers(counts: AccessCounts) -> int:
-    """Elements between off-chip memory and L2: the input and weight filled into L2, the output written out."""
-    return counts.l2_write["input"] + counts.l2_write["weight"] + counts.l2_read["output"]
+def offchip_transfers(counts: AccessCounts, outputs: int) -> int:
+    """Elements between off-chip memory and L2: the input and weight filled into L2 once, the ``outputs``
+    written out once (MAESTRO's model keeps every tensor in L2, so nothing is fetched twice)."""
+    return counts.l2_write["input"] + counts.l2_write["weight"] + outputs
 
 
-def energy_breakdown(counts: AccessCounts, hardware: HardwareSpec) -> dict[str, float]:
+def energy_breakdown(counts: AccessCounts, outputs: int, hardware: HardwareSpec) -> dict[str, float]:
     """maestroc's energy (nJ): every MAC, every L1 and L2 access of each tensor, every NoC and off-chip transfer.
 
     The one place of the energy formula (compile, JSON, report, compare and the DSE use it);
@@ -218,7 +234,7 @@ def energy_breakdown(counts: AccessCounts, hardware: HardwareSpec) -> dict[str, 
         parts[f"l2_{tensor}"] = unit * hardware.l2_energy_multiplier * (counts.l2_read[tensor]
                                                                          + counts.l2_write[tensor])
     parts["noc"] = hardware.noc_energy * noc_transfers(counts)
-    parts["offchip"] = hardware.offchip_energy * offchip_transfers(counts)
+    parts["offchip"] = hardware.offchip_energy * offchip_transfers(counts, outputs)
     return parts
 
 
@@ -237,7 +253,7 @@ def apply_energy(layers: list[LayerMetrics], hardware: HardwareSpec, maestro_qui
         m.maestro_energy = hardware.mac_energy * (hardware.l2_energy_multiplier * _l2_energy_terms(m)
                                                   + hardware.l1_energy_multiplier * l1_terms)
         carried_l1 = own_l1
-        m.energy_breakdown = energy_breakdown(m, hardware)
+        m.energy_breakdown = energy_breakdown(m, m.output_elements, hardware)
 
 
 def evaluate_network(network: NetworkIR, hardware: HardwareSpec, maestro_quirk: bool = True) -> list[LayerMetrics]:
@@ -247,6 +263,6 @@ def evaluate_network(network: NetworkIR, hardware: HardwareSpec, maestro_quirk: 
         if layer.name in network.illegal or not layer.levels:
             continue
         layers.append(evaluate_layer(layer_cost(layer), hardware, layer.name, layer.maestro_name,
-                                     layer.layer_type))
+                                     layer.layer_type, output_elements(layer)))
     apply_energy(layers, hardware, maestro_quirk)
     return layers
