@@ -8,12 +8,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sympy
-from sympy.printing.latex import LatexPrinter
-
-from maestroc.costmodel import TENSORS, analysis_of, shape_key
+from maestroc.costmodel import TENSORS
 from maestroc.hardware import INT_MAX, HardwareSpec
-from maestroc.ir import NetworkIR
 from maestroc.metrics import LayerMetrics
 from maestroc.tables import Column, FittedTable
 
@@ -193,25 +189,23 @@ def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetric
 
     It fits the console's width by stacking column groups, so no number is ever cut.
     """
-    title = (f"{network}, {len(layers)} layers, on {hardware.num_pes:,} PEs x {hardware.num_simd_lanes} SIMD lanes (NoC "
-             f"{_limit(hardware.noc_bw, 'el/cycle')}, off-chip {_limit(hardware.offchip_bw, 'el/cycle')})")
+    title = (f"{network}, {len(layers)} layers, on {hardware.num_pes:,} PEs x {hardware.num_simd_lanes} SIMD lanes "
+             f"(NoC {_limit(hardware.noc_bw, 'el/cycle')}, off-chip {_limit(hardware.offchip_bw, 'el/cycle')})")
     table = FittedTable(REPORT_COLUMNS, title, [energy_note(hardware),
                                                 UTILIZATION_NOTE.format(word_bytes=hardware.word_bytes)])
     word = hardware.word_bytes
     for m in layers:
         exceeded = {code for code, _, _ in capacity_findings(m, hardware)}
-
-        def mark(value: int, code: str, exceeded: set[str] = exceeded) -> str:
-            return f"{value:,} !" if code in exceeded else f"{value:,}"
-
+        needs = [(m.l1_size_req * word, "C401"), (m.l2_size_req * word, "C402"), (m.peak_bw, "C403"),
+                 (m.offchip_bw, "C404")]
         table.add_row(m.name, m.layer_type, f"{m.runtime:,}", f"{m.throughput:,.2f}", _percent(m.pes_with_work),
-                      _percent(m.compute_utilization), f"{m.energy:,.1f}", mark(m.l1_size_req * word, "C401"),
-                      mark(m.l2_size_req * word, "C402"), mark(m.peak_bw, "C403"), mark(m.offchip_bw, "C404"),
-                      m.bound)
+                      _percent(m.compute_utilization), f"{m.energy:,.1f}",
+                      *(f"{need:,} !" if code in exceeded else f"{need:,}" for need, code in needs), m.bound)
     total = totals(layers)
     table.add_section()
     table.add_row(f"total ({len(layers)})", "", f"{total['runtime']:,}", f"{total['throughput'] or 0:,.2f}",
-                  "", "", f"{total['energy']:,.1f}", f"max {total['max_l1_size_req'] * word:,}",
+                  _percent(_share(layers, lambda m: m.pes_with_work)),
+                  _percent(_share(layers, lambda m: m.compute_utilization)), f"{total['energy']:,.1f}", f"max {total['max_l1_size_req'] * word:,}",
                   f"max {total['max_l2_size_req'] * word:,}", f"max {total['max_noc_bw_req']:,}",
                   f"max {total['max_offchip_bw_req']:,}", "")
     return table
@@ -219,82 +213,6 @@ def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetric
 
 def _percent(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.1%}"
-
-
-def _terms(expr: sympy.Expr) -> str:
-    """An expression as text, one top-level term per line (a sum of per-case delays reads best so)."""
-    if isinstance(expr, sympy.Add):
-        terms = [sympy.sstr(t) for t in expr.as_ordered_terms()]
-        return "\n".join(("  " if i == 0 else "+ ") + t for i, t in enumerate(terms))
-    return sympy.sstr(expr)
-
-
-class _LatexPrinter(LatexPrinter):
-    """Hardware symbols as upright-italic names (`noc_latency`, not noc subscript latency); exact divisions."""
-
-    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
-        return r"\mathit{" + expr.name.replace("_", r"\_") + "}"
-
-    def _print_CeilDiv(self, expr: sympy.Expr) -> str:
-        top, bottom = (self._print(a) for a in expr.args)
-        return r"\left\lceil \frac{" + top + "}{" + bottom + r"} \right\rceil"
-
-    def _print_TruncDiv(self, expr: sympy.Expr) -> str:  # the operands are never negative: a floor
-        top, bottom = (self._print(a) for a in expr.args)
-        return r"\left\lfloor \frac{" + top + "}{" + bottom + r"} \right\rfloor"
-
-
-def _latex_text(text: str) -> str:
-    """Plain text escaped for LaTeX's text mode."""
-    special = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$",
-               "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-    return "".join(special.get(c, c) for c in text)
-
-
-def _latex_equation(name: str, expr: sympy.Expr) -> list[str]:
-    """A named expression as an amsmath multline*, one top-level term per line."""
-    printer = _LatexPrinter()
-    terms = expr.as_ordered_terms() if isinstance(expr, sympy.Add) else [expr]
-    lines = [r"\begin{multline*}", r"\text{" + _latex_text(name) + "} = " + printer.doprint(terms[0])]
-    lines += [r"\\ + " + printer.doprint(term) for term in terms[1:]]
-    return lines + [r"\end{multline*}"]
-
-
-def format_reuse(network: NetworkIR, latex: bool = False) -> str:
-    """The cost expressions of every layer: per level and case structure, in the hardware symbols.
-
-    With ``latex`` the whole output is a LaTeX fragment (amsmath): text escaped, each expression in
-    a multline* environment, hardware symbols as \\mathit names.
-    """
-    def text(line: str) -> str:  # a line of plain text: its own paragraph in LaTeX
-        return _latex_text(line) + r" \par" if latex else line
-
-    out: list[str] = [f"% maestroc reuse expressions of {network.name} (needs amsmath)"] if latex else []
-    indent = "" if latex else "  "
-    for layer in network.layers:
-        if layer.name in network.illegal or not layer.levels:
-            continue
-        analysis = analysis_of(shape_key(layer))
-        heading = f"layer {layer.name} : {layer.layer_type}"
-        out.append(r"\paragraph{" + _latex_text(heading) + "}" if latex else heading)
-        for (level, dims), result in sorted(analysis.results(), key=lambda item: item[0][0]):
-            shown = " ".join(f"{k}={v}" for k, v in dims)
-            out.append(indent + text(f"level {level}  x{layer.levels[level].sub_clusters} sub-clusters  dims {shown}"))
-            out.append(indent * 2 + text(f"iterations (all cases): {result.total_occurrences}"))
-            for name, value in (("runtime", result.runtime), ("peak NoC BW", result.peak_bw)):
-                if latex:
-                    out.extend(_latex_equation(name, sympy.sympify(value)))
-                else:
-                    out.append(f"    {name} =")
-                    out.extend("      " + line for line in _terms(sympy.sympify(value)).splitlines())
-            for tensor in TENSORS:
-                out.append(indent * 2 + text(
-                    f"{tensor}: L2 read {result.l2_read[tensor]}, L2 write {result.l2_write[tensor]}, "
-                    f"L1 read {result.l1_read[tensor]}, L1 write {result.l1_write[tensor]}, "
-                    f"L2 need {result.l2_req[tensor]}, L1 need {result.l1_req[tensor]}"))
-            out.append(indent * 2 + text(f"MACs {result.macs}"))
-        out.append("")
-    return "\n".join(out)
 
 
 @dataclass(frozen=True)

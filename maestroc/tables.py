@@ -4,7 +4,8 @@ Rich shortens a cell to `…` when a table is wider than the console, which lose
 A :class:`FittedTable` instead packs its columns into as few stacked parts as fit the
 width at render time (the key columns, e.g. the layer name, repeat in every part), wraps
 headers at spaces, and folds a key column's text only when a single column would not
-fit beside it. Every cell keeps all of its characters at any width.
+fit beside it. Every cell keeps all of its characters at any width that holds the widest
+column beside a key column folded to MIN_KEY_WIDTH characters.
 """
 
 from __future__ import annotations
@@ -122,11 +123,11 @@ class FittedTable:
                       show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
         for index, width in part:
             column = self.columns[index]
-            table.add_column(column.header, justify=column.justify, width=width, overflow="fold")
+            table.add_column(Text(column.header), justify=column.justify, width=width, overflow="fold")
         for number, row in enumerate(self.rows):
             if number in self.sections and number:
                 table.add_section()
-            table.add_row(*(row[index] for index, _ in part))
+            table.add_row(*(Text(row[index]) for index, _ in part))  # Text: a `[` in a name is not markup
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

@@ -9,18 +9,19 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from conftest import ROOT
 from maestroc.api import compile_files
 from maestroc.diagnostics import Diagnostics
 from maestroc.exploration import all_designs
+from maestroc.expressions import format_reuse
 from maestroc.frontend import load_mapping
 from maestroc.hardware import HardwareSpec
 from maestroc.metrics import noc_transfers, offchip_transfers
-from maestroc.report import COMPARE_METRICS, format_reuse, render_comparison, render_report
+from maestroc.report import COMPARE_METRICS, render_comparison, render_report
 from maestroc.space import load_space
 from maestroc.tables import Column, FittedTable
 

@@ -95,12 +95,12 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     """Evaluate the cost expressions and write the requested output."""
     # The cost model needs sympy; imported here so that parse and lint start fast.
     from maestroc.metrics import evaluate_network
+    from maestroc.expressions import format_reuse
     from maestroc.report import (
         csv_notes,
         draw_layers,
         format_csv,
         format_json,
-        format_reuse,
         render_report,
     )
 
