@@ -19,7 +19,7 @@ from maestroc.diagnostics import Diagnostics
 from maestroc.exploration import all_designs
 from maestroc.expressions import format_reuse
 from maestroc.frontend import load_mapping
-from maestroc.hardware import HardwareSpec
+from maestroc.hardware import INT_MAX, HardwareSpec
 from maestroc.metrics import noc_transfers, offchip_transfers
 from maestroc.report import COMPARE_METRICS, render_comparison, render_report
 from maestroc.space import load_space
@@ -234,3 +234,29 @@ def test_energy_doc_example_is_what_maestroc_prints(tmp_path: Path) -> None:
                   f"({plain:,.1f}) + `noc` + `offchip` | {stem.energy:,.1f}",
                   f"stays {stem.maestro_energy:,.1f} nJ"):
         assert shown in text, shown
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_dse_tables_fit(cli, monkeypatch, tmp_path: Path, width: int) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("COLUMNS", str(width))
+    out = tmp_path / "run"
+    result = cli("dse", "samples/networks/tiny_cnn.m", "--set", "num_pes=64,256,1024", "--set", "noc_bw=16,64,256",
+                 "--set", "KTile=8,16", "--objective", "runtime", "--objective", "energy", "--objective", "area",
+                 "-o", str(out))
+    assert result.code == 0, result.err
+    front = json.loads((out / "front.json").read_text())[:10]  # the table shows the first --top (10)
+    numbers = [f"{entry['design'][key]:,}" for entry in front for key in ("num_pes", "noc_bw", "KTile")]
+    assert all(entry["design"]["l2_size"] == INT_MAX for entry in front) and "unlimited" in result.out
+    numbers += [f"{entry['metrics'][key]:,.0f}" for entry in front for key in ("runtime", "energy", "area")]
+    assert_uncut(result.out, width, numbers)
+
+
+def test_compare_shows_progress_on_a_terminal_only(cli, monkeypatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    redirected = cli(*compare_args())
+    assert redirected.code == 0 and "compiling" not in redirected.err
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    terminal = cli(*compare_args())
+    assert terminal.code == 0
+    assert "compiling" in terminal.err and f"{len(DATAFLOWS)}/{len(DATAFLOWS)}" in terminal.err

@@ -18,8 +18,9 @@ from maestroc.outputs import table_console, write_output
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare", help="compare dataflows (or networks) side by side on one hardware design",
-        description="Per layer and in total: runtime and energy of each variant, and the fastest one. Variants "
-                    "are mapping files, or one model file with several --dataflow templates.")
+        description="Per layer and in total: runtime and energy of each variant (or the metrics chosen with "
+                    "--columns), and the fastest one. Variants are mapping files, or one model file with several "
+                    "--dataflow templates. A table wider than the terminal comes in stacked parts.")
     p.add_argument("networks", metavar="NET.m", nargs="+", help="mapping files, or one model file with --dataflow")
     p.add_argument("--hw", metavar="HW.m", required=True, help="hardware file")
     p.add_argument("--dataflow", metavar="TEMPLATE.m", action="append", help="a template to try (repeatable)")
