@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from maestroc.exploration import ExplorationResult, best_per_objective
 from maestroc.hardware import INT_MAX
+from maestroc.report import energy_note
 from maestroc.outputs import table_console, write_output
 from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
 from maestroc.tables import Column, FittedTable
@@ -60,8 +61,9 @@ def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> No
         return
     design_columns = [Column(c) for c in _design_columns(space)]
     objective_columns = [Column(f"{o} ({OBJECTIVE_UNITS[o]})") for o in space.objectives]
+    notes = [energy_note(space.base)] if {"energy", "edp"} & set(space.objectives) else []
     table = FittedTable([Column("best for", "left", key=True)] + design_columns + objective_columns,
-                        "best design per objective")
+                        "best design per objective", notes)
     for objective, (design, metrics) in best_per_objective(result).items():
         if objective in space.objectives:
             table.add_row(objective, *(_fmt_design(design[c]) for c in _design_columns(space)),
