@@ -11,13 +11,17 @@ from typing import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
 from maestroc import install_hint
 from maestroc.exploration import ExplorationResult, best_per_objective
+from maestroc.hardware import INT_MAX
 from maestroc.outputs import OutputWriter, table_console
+from maestroc.report import energy_note
 from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
+from maestroc.tables import Column, FittedTable
 
+OBJECTIVE_UNITS = {"runtime": "cycles", "throughput": "MACs per cycle", "energy": "nJ", "edp": "nJ x cycles",
+                   "area": "um^2", "power": "mW"}
 METRICS = ("runtime", "throughput", "energy", "edp", "area", "power", "macs", "l1_size_req", "l2_size_req",
            "noc_bw_req", "offchip_bw_req")
 
@@ -56,21 +60,26 @@ def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> No
                       f"analysed, e.g. {first}")
     if not result.front:
         return
-    table = Table(title="best design per objective", title_justify="left")
-    for column in ["objective"] + _design_columns(space) + list(space.objectives):
-        table.add_column(column, justify="left" if column == "objective" else "right", no_wrap=True)
+    design_columns = [Column(c) for c in _design_columns(space)]
+    objective_columns = [Column(f"{o} ({OBJECTIVE_UNITS[o]})") for o in space.objectives]
+    notes = [energy_note(space.base)] if {"energy", "edp"} & set(space.objectives) else []
+    table = FittedTable([Column("best for", "left", key=True)] + design_columns + objective_columns,
+                        "best design per objective", notes)
     for objective, (design, metrics) in best_per_objective(result).items():
         if objective in space.objectives:
-            table.add_row(objective, *(str(design[c]) for c in _design_columns(space)),
+            table.add_row(objective, *(_fmt_design(design[c]) for c in _design_columns(space)),
                           *(_fmt(metrics[o]) for o in space.objectives))
     console.print(table)
-    front = Table(title=f"Pareto front (first {min(top, len(result.front))} of {len(result.front)})",
-                  title_justify="left")
-    for column in _design_columns(space) + list(space.objectives):
-        front.add_column(column, justify="right", no_wrap=True)
-    for design, metrics in result.front[:top]:
-        front.add_row(*(str(design[c]) for c in _design_columns(space)), *(_fmt(metrics[o]) for o in space.objectives))
+    front = FittedTable([Column("#", key=True)] + design_columns + objective_columns,
+                        f"Pareto front (first {min(top, len(result.front))} of {len(result.front)})")
+    for number, (design, metrics) in enumerate(result.front[:top], 1):
+        front.add_row(str(number), *(_fmt_design(design[c]) for c in _design_columns(space)),
+                      *(_fmt(metrics[o]) for o in space.objectives))
     console.print(front)
+
+
+def _fmt_design(value: int) -> str:
+    return "unlimited" if value >= INT_MAX else f"{value:,}"
 
 
 def _fmt(value: float) -> str:

@@ -38,11 +38,11 @@ import numpy as np
 import sympy
 
 from maestroc import ast
-from maestroc.costmodel import TENSORS, layer_cost, shape_key
+from maestroc.costmodel import layer_cost, shape_key
 from maestroc.diagnostics import Diagnostics
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR
-from maestroc.metrics import area_power, energy_breakdown
+from maestroc.metrics import area_power, energy_breakdown, output_elements
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
 from maestroc.space import OBJECTIVES, DesignSpace
@@ -138,9 +138,7 @@ def _evaluate_layers(network: NetworkIR, space: DesignSpace) -> dict[str, object
         noc_req = np.maximum(noc_req, layer_noc)
         offchip_req = np.maximum(offchip_req, layer_off)
         counts["macs"] += top.macs
-        counts["energy"] += sum(energy_breakdown(
-            top.macs, {t: top.l1_read[t] + top.l1_write[t] for t in TENSORS},
-            {t: top.l2_read[t] + top.l2_write[t] for t in TENSORS}, space.base).values())
+        counts["energy"] += sum(energy_breakdown(top, output_elements(key), space.base).values())
         counts["l1_size"] = max(counts["l1_size"], sum(top.first_l1_req.values()))
         counts["l2_size"] = max(counts["l2_size"], sum(top.l2_req.values()))
     return {"runtime": runtime, "noc_req": noc_req, "offchip_req": offchip_req, **counts}

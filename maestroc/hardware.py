@@ -44,6 +44,10 @@ HW_KEYS: dict[str, HwKey] = {
               "energy of one L1 access, in MACs"),
         HwKey("l2_energy_multiplier", "l2_energy_multiplier", float, 18.61, 0.0,
               "energy of one L2 access, in MACs"),
+        HwKey("noc_energy", "noc_energy", float, 0.0, 0.0,
+              "energy of moving one element over the NoC (L2 to PEs, or PEs to L2), nJ"),
+        HwKey("offchip_energy", "offchip_energy", float, 0.0, 0.0,
+              "energy of moving one element between off-chip memory (DRAM) and L2, nJ"),
     )
 }
 
@@ -63,6 +67,8 @@ class HardwareSpec:
     mac_energy: float = 0.00023
     l1_energy_multiplier: float = 1.68
     l2_energy_multiplier: float = 18.61
+    noc_energy: float = 0.0
+    offchip_energy: float = 0.0
 
 
 def build_hardware(tree: ast.HardwareFile, diagnostics: Diagnostics) -> HardwareSpec | None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from maestroc.costmodel import TENSORS, LayerCost, LevelResult, layer_cost
 from maestroc.hardware import HardwareSpec
-from maestroc.ir import NetworkIR
+from maestroc.ir import LayerIR, NetworkIR
+from maestroc.layertypes import OUTPUT_DIMS
 from maestroc.symbolic import NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES, evaluate, trunc_div
 
 LONG_MIN = -(2**63)
@@ -62,6 +64,7 @@ class LayerMetrics:
     multi_level: bool
     bound: str  # "compute", "NoC" or "off-chip": what most of the runtime waits for
     compute_cycles: int  # cycles spent computing (the rest of the runtime waits for data)
+    output_elements: int  # the layer's output tensor, strides applied: what is written out off-chip
     # Energy: MAESTRO's activity count (with its carried-L1 quirk) and maestroc's full breakdown.
     maestro_energy: float = 0.0
     energy_breakdown: dict[str, float] = field(default_factory=dict)
@@ -69,6 +72,16 @@ class LayerMetrics:
     @property
     def throughput(self) -> float:
         return _ratio(self.macs, self.runtime)
+
+    @property
+    def pes_with_work(self) -> float:
+        """The average share of PEs that have work: space use, not compute use."""
+        return self.avg_pes / self.num_pes
+
+    @property
+    def compute_utilization(self) -> float:
+        """MACs per cycle over the peak (PEs x SIMD lanes): the share of the MAC units kept busy."""
+        return _ratio(self.macs, self.runtime * self.num_pes * self.vector_width)
 
     @property
     def energy(self) -> float:
@@ -120,8 +133,21 @@ def _pixels(cost: LayerCost, tensor: str) -> int:
     return math.prod(size for name, size in cost.declared if name in coupled)
 
 
+def output_elements(layer: LayerIR) -> int:
+    """Elements of the output tensor: Y' and X' of the dimension table are at stride 1 (MAESTRO's
+    sizes), so each is thinned by its stride here."""
+    sizes = layer.dim_table()
+    count = 1
+    for dim in layer.tensor("output").dims:
+        size = sizes.get(dim, 1)
+        if dim in OUTPUT_DIMS:
+            size = (size - 1) // layer.stride_of(OUTPUT_DIMS[dim]) + 1
+        count *= size
+    return count
+
+
 def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_name: str,
-                   layer_type: str) -> LayerMetrics:
+                   layer_type: str, outputs: int) -> LayerMetrics:
     env = hardware_env(hardware)
     top = cost.top
     occurrences = top.total_occurrences
@@ -150,7 +176,7 @@ def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_n
         input_pixels=_pixels(cost, "input"), weight_pixels=_pixels(cost, "weight"),
         area=hw["area"], power=hw["power"], pe_power=hw["pe_power"], l1_power=hw["l1_power"],
         l2_power=hw["l2_power"], noc_power=hw["noc_power"], vector_width=hardware.num_simd_lanes,
-        multi_level=top.results_pushed > 1, bound=_bound(top, env),
+        multi_level=top.results_pushed > 1, bound=_bound(top, env), output_elements=outputs,
         compute_cycles=min(evaluate(top.delay_sum["compute"], env), evaluate(top.runtime, env))
         if "compute" in top.delay_sum else 0)
 
@@ -172,14 +198,43 @@ def _l2_energy_terms(m: LayerMetrics) -> int:
         m.l2_write["output"]
 
 
-def energy_breakdown(macs: int, l1_accesses: dict[str, int], l2_accesses: dict[str, int],
-                     hardware: HardwareSpec) -> dict[str, float]:
-    """maestroc's energy (nJ): every MAC, and every L1 and L2 access of each tensor, at the table's cost."""
+class AccessCounts(Protocol):
+    """The counts energy is made of: a layer's metrics and a cost-model level result both have them."""
+
+    macs: int
+    l1_read: dict[str, int]
+    l1_write: dict[str, int]
+    l2_read: dict[str, int]
+    l2_write: dict[str, int]
+
+
+def noc_transfers(counts: AccessCounts) -> int:
+    """Elements crossing the NoC: input and weight sent from L2 to the PEs (a multicast once), outputs sent back."""
+    return counts.l2_read["input"] + counts.l2_read["weight"] + counts.l2_write["output"]
+
+
+def offchip_transfers(counts: AccessCounts, outputs: int) -> int:
+    """Elements between off-chip memory and L2: the input and weight filled into L2 once, the ``outputs``
+    written out once (MAESTRO's model keeps every tensor in L2, so nothing is fetched twice)."""
+    return counts.l2_write["input"] + counts.l2_write["weight"] + outputs
+
+
+def energy_breakdown(counts: AccessCounts, outputs: int, hardware: HardwareSpec) -> dict[str, float]:
+    """maestroc's energy (nJ): every MAC, every L1 and L2 access of each tensor, every NoC and off-chip transfer.
+
+    The one place of the energy formula (compile, JSON, report, compare and the DSE use it);
+    docs/energy.md gives the terms and their units. The NoC and off-chip terms are 0 unless the
+    hardware file gives ``noc_energy`` / ``offchip_energy``, so MAESTRO's table alone gives its numbers.
+    """
     unit = hardware.mac_energy
-    parts = {"mac": unit * macs}
+    parts = {"mac": unit * counts.macs}
     for tensor in TENSORS:
-        parts[f"l1_{tensor}"] = unit * hardware.l1_energy_multiplier * l1_accesses[tensor]
-        parts[f"l2_{tensor}"] = unit * hardware.l2_energy_multiplier * l2_accesses[tensor]
+        parts[f"l1_{tensor}"] = unit * hardware.l1_energy_multiplier * (counts.l1_read[tensor]
+                                                                         + counts.l1_write[tensor])
+        parts[f"l2_{tensor}"] = unit * hardware.l2_energy_multiplier * (counts.l2_read[tensor]
+                                                                         + counts.l2_write[tensor])
+    parts["noc"] = hardware.noc_energy * noc_transfers(counts)
+    parts["offchip"] = hardware.offchip_energy * offchip_transfers(counts, outputs)
     return parts
 
 
@@ -198,9 +253,7 @@ def apply_energy(layers: list[LayerMetrics], hardware: HardwareSpec, maestro_qui
         m.maestro_energy = hardware.mac_energy * (hardware.l2_energy_multiplier * _l2_energy_terms(m)
                                                   + hardware.l1_energy_multiplier * l1_terms)
         carried_l1 = own_l1
-        m.energy_breakdown = energy_breakdown(
-            m.macs, {t: m.l1_read[t] + m.l1_write[t] for t in TENSORS},
-            {t: m.l2_read[t] + m.l2_write[t] for t in TENSORS}, hardware)
+        m.energy_breakdown = energy_breakdown(m, m.output_elements, hardware)
 
 
 def evaluate_network(network: NetworkIR, hardware: HardwareSpec, maestro_quirk: bool = True) -> list[LayerMetrics]:
@@ -210,6 +263,6 @@ def evaluate_network(network: NetworkIR, hardware: HardwareSpec, maestro_quirk: 
         if layer.name in network.illegal or not layer.levels:
             continue
         layers.append(evaluate_layer(layer_cost(layer), hardware, layer.name, layer.maestro_name,
-                                     layer.layer_type))
+                                     layer.layer_type, output_elements(layer)))
     apply_energy(layers, hardware, maestro_quirk)
     return layers

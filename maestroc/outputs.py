@@ -216,9 +216,10 @@ def image_format(path: str, option: str = "-o") -> str:
 
 
 def table_console() -> Console:
-    """A console for tables: the terminal's width, or wide enough not to wrap when redirected."""
+    """A console for tables: $COLUMNS or the terminal's width, else (redirected) 200 columns."""
     console = Console(highlight=False)
-    return console if console.is_terminal else Console(highlight=False, width=_REDIRECTED_WIDTH)
+    explicit = os.environ.get("COLUMNS", "").isdigit()
+    return console if console.is_terminal or explicit else Console(highlight=False, width=_REDIRECTED_WIDTH)
 
 
 def table_text(renderable: object) -> str:

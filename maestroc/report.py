@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
-import sympy
-from rich.table import Table
-
-from maestroc.costmodel import TENSORS, analysis_of, shape_key
-from maestroc.hardware import HardwareSpec
-from maestroc.ir import NetworkIR
+from maestroc.costmodel import TENSORS
+from maestroc.hardware import INT_MAX, HardwareSpec
 from maestroc.metrics import LayerMetrics
+from maestroc.tables import Column, FittedTable
 
 # MAESTRO's header, typos and spacing included (docs/costmodel.md M22), so existing scripts keep working.
 CSV_HEADER = (
@@ -67,13 +66,30 @@ def _throughput_per_energy(macs: int, runtime: int, energy: float) -> float:
     return math.inf if energy == 0 else macs / runtime / energy * 1e9
 
 
+def csv_notes(hardware: HardwareSpec) -> list[str]:
+    """What MAESTRO's CSV means where a reader would take it otherwise (printed on stderr, the CSV stays MAESTRO's)."""
+    notes = ["the CSV is MAESTRO's: \"Activity count-based Energy\" leaves out the MAC energy"
+             + (", the NoC and off-chip energy" if hardware.noc_energy or hardware.offchip_energy else "")
+             + " and the output L2 read; --emit json or the report give maestroc's full energy (docs/energy.md)"]
+    if hardware.word_bytes != 1:
+        notes.append(f"the CSV's \"L1/L2 SRAM Size Req (Bytes)\" are in elements, as in MAESTRO; with word_bytes "
+                     f"{hardware.word_bytes} the bytes are {hardware.word_bytes} times that (JSON "
+                     "l1_size_req_bytes/l2_size_req_bytes, the report)")
+    return notes
+
+
 def format_csv(network: str, layers: list[LayerMetrics], maestro_names: bool = True) -> str:
     return "\n".join([CSV_HEADER] + [csv_row(network, m, maestro_names) for m in layers]) + "\n"
 
 
 UNITS = {
-    "runtime": "cycles", "macs": "MACs", "throughput": "MACs/cycle", "utilization": "fraction of PEs",
-    "energy": "nJ", "maestro_energy": "nJ (MAESTRO's activity count: no MAC energy)", "area": "um^2 (MAESTRO's model)",
+    "runtime": "cycles", "macs": "MACs", "throughput": "MACs/cycle",
+    "utilization": "fraction of PEs with work (space use; see compute_utilization)",
+    "compute_utilization": "MACs per cycle / (PEs x SIMD lanes)",
+    "energy": "nJ, maestroc's count: every MAC, L1 and L2 access, NoC and off-chip transfer (docs/energy.md)",
+    "maestro_energy": "nJ, MAESTRO's activity count as in its CSV: no MAC energy, no output L2 read, L1 terms "
+                      "carried from the previous layer on multi-level layers",
+    "area": "um^2 (MAESTRO's model)",
     "power": "mW (MAESTRO's model)", "l1_size_req": "elements per PE", "l2_size_req": "elements",
     "l1_size_req_bytes": "bytes per PE (word_bytes per element)", "l2_size_req_bytes": "bytes (word_bytes per element)",
     "noc_bw_req": "elements/cycle", "offchip_bw_req": "elements/cycle", "accesses": "elements",
@@ -99,7 +115,8 @@ def _layer_json(m: LayerMetrics, hardware: HardwareSpec) -> dict[str, object]:
     return {
         "name": m.name, "maestro_name": m.maestro_name, "type": m.layer_type,
         "runtime": m.runtime, "macs": m.macs, "throughput": _num(m.throughput),
-        "utilization": _num(m.avg_pes / m.num_pes), "avg_pes": _num(m.avg_pes),
+        "utilization": _num(m.pes_with_work), "compute_utilization": _num(m.compute_utilization),
+        "avg_pes": _num(m.avg_pes),
         "energy": {"total": m.energy, **m.energy_breakdown}, "maestro_energy": m.maestro_energy,
         "area": m.area, "power": m.power,
         "power_breakdown": {"pe": m.pe_power, "l1": m.l1_power, "l2": m.l2_power, "noc": m.noc_power},
@@ -142,100 +159,156 @@ def format_json(network: str, path: str, hardware: HardwareSpec, layers: list[La
     return json.dumps(document, indent=2) + "\n"
 
 
-def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetrics]) -> Table:
-    """A per-layer table with a totals row; limits the hardware cannot meet are marked with `!`."""
-    table = Table(title=f"{network} on {hardware.num_pes} PEs (NoC {hardware.noc_bw}/cycle, off-chip "
-                        f"{hardware.offchip_bw}/cycle)", title_justify="left")
-    for header, justify in (("layer", "left"), ("type", "left"), ("runtime (cycles)", "right"),
-                            ("MACs/cycle", "right"), ("PE util", "right"), ("energy (nJ)", "right"),
-                            ("L1 req", "right"), ("L2 req", "right"), ("NoC BW", "right"),
-                            ("off-chip BW", "right"), ("bound", "left")):
-        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+def _limit(value: int, unit: str) -> str:
+    return "unlimited" if value >= INT_MAX else f"{value:,} {unit}"
+
+
+ENERGY_NOTE = ("energy: maestroc's count of every MAC and every L1 and L2 access{extra} (docs/energy.md); "
+               "MAESTRO's CSV column (--emit csv) leaves out the MAC energy")
+UTILIZATION_NOTE = ("PEs with work: average share of the PEs that have work; compute util: MACs per cycle / "
+                    "(PEs x SIMD lanes); B: bytes ({word_bytes} per element); `!`: exceeds the hardware's limit")
+
+
+def energy_note(hardware: HardwareSpec) -> str:
+    """Which energy a table shows, and the terms the hardware file adds to it."""
+    extra = [name for name, value in (("NoC transfer", hardware.noc_energy),
+                                      ("off-chip transfer", hardware.offchip_energy)) if value]
+    return ENERGY_NOTE.format(extra=" and every " + " and ".join(extra) if extra else "")
+
+
+REPORT_COLUMNS = [
+    Column("layer", "left", key=True), Column("type", "left"), Column("runtime (cycles)"),
+    Column("MACs per cycle"), Column("PEs with work"), Column("compute util"), Column("energy (nJ)"),
+    Column("L1 need (B per PE)"), Column("L2 need (B)"), Column("NoC BW (el per cycle)"),
+    Column("off-chip BW (el per cycle)"), Column("bound", "left"),
+]
+
+
+def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetrics]) -> FittedTable:
+    """A per-layer table with a totals row; limits the hardware cannot meet are marked with `!`.
+
+    It fits the console's width by stacking column groups, so no number is ever cut.
+    """
+    title = (f"{network}, {len(layers)} layers, on {hardware.num_pes:,} PEs x {hardware.num_simd_lanes} SIMD lanes "
+             f"(NoC {_limit(hardware.noc_bw, 'el/cycle')}, off-chip {_limit(hardware.offchip_bw, 'el/cycle')})")
+    table = FittedTable(REPORT_COLUMNS, title, [energy_note(hardware),
+                                                UTILIZATION_NOTE.format(word_bytes=hardware.word_bytes)])
+    word = hardware.word_bytes
     for m in layers:
         exceeded = {code for code, _, _ in capacity_findings(m, hardware)}
-
-        def mark(value: object, code: str) -> str:
-            return f"{value} !" if code in exceeded else str(value)
-
-        table.add_row(m.name, m.layer_type, f"{m.runtime:,}", f"{m.throughput:.2f}",
-                      f"{m.avg_pes / m.num_pes:.1%}", f"{m.energy:,.1f}", mark(m.l1_size_req, "C401"),
-                      mark(m.l2_size_req, "C402"), mark(m.peak_bw, "C403"), mark(m.offchip_bw, "C404"), m.bound)
+        needs = [(m.l1_size_req * word, "C401"), (m.l2_size_req * word, "C402"), (m.peak_bw, "C403"),
+                 (m.offchip_bw, "C404")]
+        table.add_row(m.name, m.layer_type, f"{m.runtime:,}", f"{m.throughput:,.2f}", _percent(m.pes_with_work),
+                      _percent(m.compute_utilization), f"{m.energy:,.1f}",
+                      *(f"{need:,} !" if code in exceeded else f"{need:,}" for need, code in needs), m.bound)
     total = totals(layers)
     table.add_section()
-    table.add_row("total", f"{len(layers)} layers", f"{total['runtime']:,}",
-                  f"{total['throughput'] or 0:.2f}", "", f"{total['energy']:,.1f}", f"max {total['max_l1_size_req']}",
-                  f"max {total['max_l2_size_req']}", f"max {total['max_noc_bw_req']}",
-                  f"max {total['max_offchip_bw_req']}", "")
+    table.add_row(f"total ({len(layers)})", "", f"{total['runtime']:,}", f"{total['throughput'] or 0:,.2f}",
+                  _percent(_share(layers, lambda m: m.pes_with_work)),
+                  _percent(_share(layers, lambda m: m.compute_utilization)), f"{total['energy']:,.1f}", f"max {total['max_l1_size_req'] * word:,}",
+                  f"max {total['max_l2_size_req'] * word:,}", f"max {total['max_noc_bw_req']:,}",
+                  f"max {total['max_offchip_bw_req']:,}", "")
     return table
 
 
-def _terms(expr: sympy.Expr) -> str:
-    """An expression as text, one top-level term per line (a sum of per-case delays reads best so)."""
-    if isinstance(expr, sympy.Add):
-        terms = [sympy.sstr(t) for t in expr.as_ordered_terms()]
-        return "\n".join(("  " if i == 0 else "+ ") + t for i, t in enumerate(terms))
-    return sympy.sstr(expr)
+def _percent(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.1%}"
 
 
-def format_reuse(network: NetworkIR, latex: bool = False) -> str:
-    """The cost expressions of every layer: per level and case structure, in the hardware symbols."""
-    out: list[str] = []
-    show = sympy.latex if latex else _terms
-    for layer in network.layers:
-        if layer.name in network.illegal or not layer.levels:
-            continue
-        analysis = analysis_of(shape_key(layer))
-        out.append(f"layer {layer.name} : {layer.layer_type}")
-        for (level, dims), result in sorted(analysis.results(), key=lambda item: item[0][0]):
-            shown = " ".join(f"{k}={v}" for k, v in dims)
-            out.append(f"  level {level}  x{layer.levels[level].sub_clusters} sub-clusters  dims {shown}")
-            out.append(f"    iterations (all cases): {result.total_occurrences}")
-            for name, value in (("runtime", result.runtime), ("peak NoC BW", result.peak_bw)):
-                out.append(f"    {name} =")
-                out.extend("      " + line for line in show(sympy.sympify(value)).splitlines())
-            for tensor in TENSORS:
-                out.append(f"    {tensor}: L2 read {result.l2_read[tensor]}, L2 write {result.l2_write[tensor]}, "
-                           f"L1 read {result.l1_read[tensor]}, L1 write {result.l1_write[tensor]}, "
-                           f"L2 need {result.l2_req[tensor]}, L1 need {result.l1_req[tensor]}")
-            out.append(f"    MACs {result.macs}")
-        out.append("")
-    return "\n".join(out)
+@dataclass(frozen=True)
+class CompareMetric:
+    """A `compare --columns` metric: its header, its per-layer value, and the network's value ("max" marks a peak)."""
+
+    header: str
+    layer: Callable[[LayerMetrics], float | str]
+    network: Callable[[list[LayerMetrics]], float | str]
+    spec: str = ","  # format spec of a number in the table
+    peak: bool = False  # the network's value is the largest layer's
 
 
-def render_comparison(results: list) -> tuple[Table, str]:
-    """Runtime and energy per layer for each variant (name, CompileResult), the fastest marked."""
+def _share(layers: list[LayerMetrics], share: Callable[[LayerMetrics], float]) -> float:
+    """A runtime-weighted average of a per-layer share (utilizations of the whole network)."""
+    runtime = sum(m.runtime for m in layers)
+    return sum(share(m) * m.runtime for m in layers) / runtime if runtime else math.nan
+
+
+COMPARE_METRICS: dict[str, CompareMetric] = {
+    "runtime": CompareMetric("runtime (cycles)", lambda m: m.runtime, lambda ls: sum(m.runtime for m in ls)),
+    "energy": CompareMetric("energy (nJ)", lambda m: m.energy, lambda ls: sum(m.energy for m in ls), ",.1f"),
+    "throughput": CompareMetric("MACs per cycle", lambda m: m.throughput,
+                                lambda ls: _share(ls, lambda m: m.throughput), ",.2f"),
+    "pes-with-work": CompareMetric("PEs with work", lambda m: m.pes_with_work,
+                                   lambda ls: _share(ls, lambda m: m.pes_with_work), ".1%"),
+    "compute-util": CompareMetric("compute util", lambda m: m.compute_utilization,
+                                  lambda ls: _share(ls, lambda m: m.compute_utilization), ".1%"),
+    "bound": CompareMetric("bound", lambda m: m.bound, lambda ls: ""),
+    "l1": CompareMetric("L1 need (el per PE)", lambda m: m.l1_size_req,
+                        lambda ls: max(m.l1_size_req for m in ls), peak=True),
+    "l2": CompareMetric("L2 need (el)", lambda m: m.l2_size_req, lambda ls: max(m.l2_size_req for m in ls),
+                        peak=True),
+    "noc-bw": CompareMetric("NoC BW (el per cycle)", lambda m: m.peak_bw, lambda ls: max(m.peak_bw for m in ls),
+                            peak=True),
+    "offchip-bw": CompareMetric("off-chip BW (el per cycle)", lambda m: m.offchip_bw,
+                                lambda ls: max(m.offchip_bw for m in ls), peak=True),
+    "area": CompareMetric("area (um^2)", lambda m: m.area, lambda ls: max(m.area for m in ls), ",.0f", True),
+    "power": CompareMetric("power (mW)", lambda m: m.power, lambda ls: max(m.power for m in ls), ",.1f", True),
+}
+
+
+def _cell(value: float | str | None, metric: CompareMetric, peak: bool = False) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and math.isnan(value):
+        return "-"
+    text = format(value, metric.spec)
+    return f"max {text}" if peak and metric.peak else text
+
+
+def render_comparison(results: list, columns: tuple[str, ...] = ("runtime", "energy")) -> tuple[FittedTable, str]:
+    """The chosen metrics per layer and in total for each variant (name, CompileResult), the fastest named.
+
+    The table fits the console by stacking column groups (the layer name repeats); the CSV has one
+    column per variant and metric, plain numbers.
+    """
     names = [name for name, _ in results]
-    table = Table(title=f"{len(names)} variants on {results[0][1].hardware.num_pes} PEs", title_justify="left")
-    table.add_column("layer", no_wrap=True)
-    for name in names:
-        table.add_column(f"{name}\nruntime", justify="right", no_wrap=True)
-        table.add_column(f"{name}\nenergy (nJ)", justify="right", no_wrap=True)
-    table.add_column("fastest", no_wrap=True)
-    rows = ["layer," + ",".join(f"{n} runtime,{n} energy" for n in names) + ",fastest"]
-    by_layer = [dict((m.name, m) for m in result.layers) for _, result in results]
+    metrics = [COMPARE_METRICS[c] for c in columns]
+    table_columns = [Column("layer", "left", key=True)]
+    table_columns += [Column(f"{name}\n{metric.header}", "left" if metric.header == "bound" else "right", group=name)
+                      for name in names for metric in metrics]
+    table_columns.append(Column("fastest", "left", wrap=True))
+    hardware = results[0][1].hardware
+    notes = [energy_note(hardware)] if "energy" in columns else []
+    table = FittedTable(table_columns, f"{len(names)} variants on {hardware.num_pes:,} PEs", notes)
+    rows = ["layer," + ",".join(f"{n} {c}" for n in names for c in columns) + ",fastest"]
+    by_layer = [{m.name: m for m in result.layers} for _, result in results]
     order = [m.name for m in results[0][1].layers]
     for layer in order + ["total"]:
         cells, runtimes = [], []
-        for metrics in by_layer:
+        for layer_metrics in by_layer:
             if layer == "total":
-                runtime, energy = sum(m.runtime for m in metrics.values()), sum(m.energy for m in metrics.values())
-            elif layer in metrics:
-                runtime, energy = metrics[layer].runtime, metrics[layer].energy
+                found = list(layer_metrics.values())
+                values = [metric.network(found) if found else None for metric in metrics]
+                runtimes.append(sum(m.runtime for m in found))
+            elif layer in layer_metrics:
+                values = [metric.layer(layer_metrics[layer]) for metric in metrics]
+                runtimes.append(layer_metrics[layer].runtime)
             else:
-                runtime, energy = None, None
-            runtimes.append(runtime)
-            cells += [f"{runtime:,}" if runtime is not None else "-", f"{energy:,.1f}" if energy is not None else "-"]
-        known = [(r, n) for r, n in zip(runtimes, names) if r is not None]
-        fastest = min(known)[1] if known else ""
+                values = [None] * len(metrics)
+                runtimes.append(None)
+            cells += [_cell(value, metric, peak=layer == "total") for value, metric in zip(values, metrics)]
+        known = [r for r in runtimes if r is not None]
+        fastest = " ".join(n for r, n in zip(runtimes, names) if known and r == min(known))
         if layer == "total":
             table.add_section()
         table.add_row(layer, *cells, fastest)
-        rows.append(",".join([layer] + [c.replace(",", "") for c in cells] + [fastest]))
+        rows.append(",".join([layer] + [c.replace(",", "").removeprefix("max ") for c in cells] + [fastest]))
     return table, "\n".join(rows) + "\n"
 
 
 def draw_layers(network: str, layers: list[LayerMetrics], image_format: str) -> bytes | None:
-    """A per-layer runtime bar chart, split into compute and data movement, with PE utilization.
+    """A per-layer runtime bar chart, split into compute and data movement, with the two utilizations.
 
     The image's bytes in ``image_format`` (png, pdf, svg), for the caller to write like any output;
     None when matplotlib (the optional extra ``plot``) is missing.
@@ -252,20 +325,25 @@ def draw_layers(network: str, layers: list[LayerMetrics], image_format: str) -> 
     names = [m.name for m in layers]
     compute = [m.compute_cycles for m in layers]
     waiting = [m.runtime - m.compute_cycles for m in layers]
-    figure, axes = plt.subplots(figsize=(max(6.0, 0.35 * len(layers) + 2), 4.5))
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.35 * len(layers) + 2), 5))
     positions = range(len(layers))
     axes.bar(positions, compute, color="tab:blue", label="compute")
     axes.bar(positions, waiting, bottom=compute, color="tab:orange", label="waiting for data (NoC / off-chip)")
     axes.set_ylabel("runtime (cycles)")
+    axes.set_ylim(0, max((m.runtime for m in layers), default=0) * 1.05 or 1)
     axes.set_xticks(list(positions), names, rotation=90, fontsize=7)
     utilization = axes.twinx()
-    utilization.plot(list(positions), [m.avg_pes / m.num_pes for m in layers], color="black", marker=".",
-                     linewidth=1, label="PE utilization")
+    utilization.plot(list(positions), [m.pes_with_work for m in layers], color="black", marker=".",
+                     linewidth=1, label="PEs with work")
+    utilization.plot(list(positions), [m.compute_utilization for m in layers], color="black", marker="x",
+                     linestyle="--", linewidth=1, label="compute utilization")
     utilization.set_ylim(0, 1.05)
-    utilization.set_ylabel("PE utilization")
+    utilization.set_ylabel("share of PEs / of MAC units")
     handles = axes.get_legend_handles_labels()[0] + utilization.get_legend_handles_labels()[0]
-    axes.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="upper right")
-    axes.set_title(f"{network}: {sum(m.runtime for m in layers):,} cycles")
+    # Above the plot area, so it never covers a bar or a point.
+    axes.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="lower left", ncol=2,
+                bbox_to_anchor=(0.0, 1.01), frameon=False)
+    figure.suptitle(f"{network}: {sum(m.runtime for m in layers):,} cycles")
     figure.tight_layout()
     image = io.BytesIO()
     figure.savefig(image, format=image_format, dpi=120)

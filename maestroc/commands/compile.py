@@ -99,11 +99,12 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     """Evaluate the cost expressions and write the requested output."""
     # The cost model needs sympy; imported here so that parse and lint start fast.
     from maestroc.metrics import evaluate_network
+    from maestroc.expressions import format_reuse
     from maestroc.report import (
+        csv_notes,
         draw_layers,
         format_csv,
         format_json,
-        format_reuse,
         render_report,
     )
 
@@ -118,6 +119,8 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     _report_capacity(network, hardware, layers, diagnostics, strict=args.strict)
     if emit == "csv":
         writer.write(args.output, format_csv(network.name, layers, maestro_names=args.layer_names == "maestro"))
+        for note in csv_notes(hardware):
+            print(f"maestroc compile: note: {note}", file=sys.stderr)
     elif emit == "json":
         writer.write(args.output, format_json(network.name, network.path, hardware, layers))
     elif emit == "plot":
