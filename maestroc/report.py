@@ -204,6 +204,8 @@ def format_reuse(network: NetworkIR, latex: bool = False) -> str:
 
 def render_comparison(results: list) -> tuple[Table, str]:
     """Runtime and energy per layer for each variant (name, CompileResult), the fastest marked."""
+    from maestroc.comparison import compare_rows
+
     names = [name for name, _ in results]
     table = Table(title=f"{len(names)} variants on {results[0][1].hardware.num_pes} PEs", title_justify="left")
     table.add_column("layer", no_wrap=True)
@@ -212,25 +214,15 @@ def render_comparison(results: list) -> tuple[Table, str]:
         table.add_column(f"{name}\nenergy (nJ)", justify="right", no_wrap=True)
     table.add_column("fastest", no_wrap=True)
     rows = ["layer," + ",".join(f"{n} runtime,{n} energy" for n in names) + ",fastest"]
-    by_layer = [dict((m.name, m) for m in result.layers) for _, result in results]
-    order = [m.name for m in results[0][1].layers]
-    for layer in order + ["total"]:
-        cells, runtimes = [], []
-        for metrics in by_layer:
-            if layer == "total":
-                runtime, energy = sum(m.runtime for m in metrics.values()), sum(m.energy for m in metrics.values())
-            elif layer in metrics:
-                runtime, energy = metrics[layer].runtime, metrics[layer].energy
-            else:
-                runtime, energy = None, None
-            runtimes.append(runtime)
-            cells += [f"{runtime:,}" if runtime is not None else "-", f"{energy:,.1f}" if energy is not None else "-"]
-        known = [(r, n) for r, n in zip(runtimes, names) if r is not None]
-        fastest = min(known)[1] if known else ""
-        if layer == "total":
+    for row in compare_rows([result.layers for _, result in results]):
+        cells = []
+        for cell in row.cells:
+            cells += [f"{cell[0]:,}", f"{cell[1]:,.1f}"] if cell is not None else ["-", "-"]
+        fastest = " = ".join(names[i] for i in row.fastest)
+        if row.layer == "total":
             table.add_section()
-        table.add_row(layer, *cells, fastest)
-        rows.append(",".join([layer] + [c.replace(",", "") for c in cells] + [fastest]))
+        table.add_row(row.layer, *cells, fastest)
+        rows.append(",".join([row.layer] + [c.replace(",", "") for c in cells] + [fastest]))
     return table, "\n".join(rows) + "\n"
 
 
