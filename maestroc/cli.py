@@ -33,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # a bare `maestroc`: show what it can do rather than a usage error
+        parser.print_help()
+        return EXIT_INPUT
     args = parser.parse_args(argv)
     try:
         return args.run(args)

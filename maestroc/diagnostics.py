@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "E302": "hardware key given twice",
     "E303": "hardware value out of range",
     "W201": "dimension declared twice with the same size",
+    "W202": "a `// maestroc: disable=` comment names no lint rule",
     "C401": "a layer needs more L1 than the hardware has (an error with --strict)",
     "C402": "a layer needs more L2 than the hardware has (an error with --strict)",
     "C403": "a layer needs more NoC bandwidth than the hardware has (an error with --strict)",

@@ -40,18 +40,19 @@ class Template:
     def dataflow(self) -> ast.Dataflow:
         return self.tree.templates[0]
 
-    def dims_outside(self, kind: str) -> list[str]:
-        """The dimensions this template maps or sizes (``Sz``) that a layer of type ``kind`` lacks."""
+    def dims_outside(self, kind: str) -> list[tuple[str, Span]]:
+        """The dimensions this template maps or sizes (``Sz``) that a layer of type ``kind`` lacks, each
+        with the span of its first use."""
         if kind not in LAYER_TYPES:
             return []
-        used: set[str] = set()
+        used: dict[str, Span] = {}
         for d in self.dataflow.directives:
             if isinstance(d, ast.MapDirective):
-                used.add(d.dim)
+                used.setdefault(d.dim, d.dim_span)
             for value in (getattr(d, "size", None), getattr(d, "offset", None)):
                 if isinstance(value, ast.SizeOf):
-                    used.add(value.dim)
-        return sorted(used - set(LAYER_TYPES[kind].dims))
+                    used.setdefault(value.dim, value.dim_span)
+        return [(dim, span) for dim, span in used.items() if dim not in LAYER_TYPES[kind].dims]
 
 
 def load_template(path: str, diagnostics: Diagnostics) -> Template | None:
@@ -117,8 +118,9 @@ def assign(model: ast.MappingFile, choice: TemplateChoice, diagnostics: Diagnost
             continue
         outside = template.dims_outside(kind)
         if outside:
-            diagnostics.error("E219", f"this template maps {', '.join(outside)}, which the {kind} layer "
-                              f"`{layer.name}` does not have", template.dataflow.span,
+            names = ", ".join(dim for dim, _ in outside)
+            diagnostics.error("E219", f"this template uses {names}, which the {kind} layer `{layer.name}` does "
+                              "not have", outside[0][1],
                               related=[(layer.name_span, f"layer `{layer.name}` is here")],
                               helps=[f"give that layer another template: --dataflow-for {layer.name}=FILE "
                                      f"or --dataflow-for {kind}=FILE"])
