@@ -59,6 +59,9 @@ def read_source(path: str, diagnostics: Diagnostics) -> Source | None:
     except OSError as exc:
         diagnostics.error("E001", f"cannot be read ({exc.strerror or exc})", path=path)
         return None
+    except ValueError:  # a NUL character in the name
+        diagnostics.error("E001", "not a valid file name (it contains a NUL character)", path=repr(path))
+        return None
     data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark is not part of the text
     try:
         text = data.decode("utf-8")

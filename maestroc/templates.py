@@ -71,6 +71,9 @@ def load_template(path: str, diagnostics: Diagnostics) -> Template | None:
         diagnostics.error("E219", f"a template holds one `Dataflow` block, this one holds {len(tree.templates)}",
                           tree.templates[1].span)
         return None
+    if not tree.templates[0].directives:
+        diagnostics.error("E219", "this template has no directives", tree.templates[0].span)
+        return None
     return Template(tree)
 
 
