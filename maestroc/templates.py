@@ -160,7 +160,12 @@ def merged_tree(model: ast.MappingFile, assignment: Assignment, diagnostics: Dia
         dataclasses.replace(layer, items=layer.items + (by_layer[id(layer)].dataflow,)) if id(layer) in by_layer
         else layer for layer in network.layers)) for network in model.networks)
     tree = dataclasses.replace(model, constants=model.constants + tuple(constants), networks=networks)
-    check_mapping(tree, diagnostics)
+    merged = Diagnostics()
+    check_mapping(tree, merged)
+    known = set(diagnostics)
+    for diagnostic in merged:  # the model's own warnings were reported when it was loaded
+        if diagnostic not in known:
+            diagnostics.add(diagnostic)
     return None if diagnostics.has_errors else tree
 
 

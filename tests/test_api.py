@@ -140,3 +140,8 @@ def test_mapping_file_given_as_hardware(cli) -> None:
     result = cli("compile", TINY, "--hw", TINY)
     assert result.code == 2
     assert "error[E006]: this is a mapping file (it has `Constant`), not a hardware file" in result.err
+
+
+def test_a_spec_error_anywhere_is_an_input_error(cli) -> None:
+    result = cli("dse", TINY, "--set", f"num_pes={2**62 + 1}")
+    assert result.code == 2 and "num_pes" in result.err and "internal error" not in result.err

@@ -173,3 +173,12 @@ def test_template_choice_order() -> None:
     assert choice.for_layer(layers["bneck6_1_dw"]) is by_type  # a glob beats a type, a type the default
     assert choice.for_layer(layers["bneck6_1_expand"]) is default
     assert not diagnostics.has_errors
+
+
+def test_model_warnings_are_reported_once_with_templates(cli, tmp_path: Path) -> None:
+    model = tmp_path / "model.m"
+    model.write_text("Network N { Layer L { Type: CONV Dimensions { N: 1, N: 1, K: 4, C: 4, R: 1, S: 1, Y: 4, X: 4 } } }\n")
+    template = tmp_path / "t.m"
+    template.write_text("Dataflow { SpatialMap(1,1) K; TemporalMap(1,1) C; }\n")
+    result = cli("compile", str(model), "--dataflow", str(template), "--hw", EDGE)
+    assert result.code == 0 and result.err.count("warning[W201]") == 1, result.err
