@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics, InputError
 from maestroc.frontend import load_file, load_hardware, load_source
-from maestroc.hardware import HardwareSpec, spec_from_dict
+from maestroc.hardware import HardwareSpec, build_hardware, spec_from_dict
 from maestroc.ir import NetworkIR
 from maestroc.metrics import LayerMetrics, evaluate_network
-from maestroc.parser import source_from_text
+from maestroc.parser import parse_source, source_from_text
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
 
@@ -131,9 +131,6 @@ def hardware_spec(hw: Hardware) -> HardwareSpec:
     source = _checked_source(hw, "hw")
     diagnostics = Diagnostics()
     if _is_text(source, ":"):
-        from maestroc.parser import parse_source
-        from maestroc.hardware import build_hardware
-
         tree = parse_source(source_from_text(str(source), "<hardware>"), diagnostics, "hw")
         spec = build_hardware(tree, diagnostics) if isinstance(tree, ast.HardwareFile) else None
     else:
@@ -187,7 +184,7 @@ def compile_files(mapping_path: str, hardware: str | HardwareSpec, maestro_energ
     return analyse(tree, spec, diagnostics, maestro_energy_quirk=maestro_energy_quirk, allow_illegal=allow_illegal)
 
 
-def compile(source: Source, hw: Hardware = None, *, dataflow: Source | None = None,  # noqa: A001
+def compile(source: Source, hw: Hardware = None, *, dataflow: Source | None = None,
             dataflow_for: Mapping[str, Source] | None = None, strict: bool = False) -> CompileResult:
     """Analyse a network (a path, or the file's text) on a hardware design (path, text, dict or spec).
 
@@ -203,7 +200,7 @@ def compile(source: Source, hw: Hardware = None, *, dataflow: Source | None = No
     return analyse(tree, spec, diagnostics, strict=strict)
 
 
-def dse(network: Source, space: Source | None = None, set: str | list[str] | tuple[str, ...] = (),  # noqa: A002
+def dse(network: Source, space: Source | None = None, set: str | list[str] | tuple[str, ...] = (),
         objectives: str | list[str] | None = None, hw: Hardware = None, workers: int = 1,
         time_budget: float | None = None, max_designs: int | None = None):  # type: ignore[no-untyped-def]
     """Explore a design space (see docs/dse.md); returns an ExplorationResult with ``front`` and counts.

@@ -227,7 +227,7 @@ def body_lines(template: Template) -> list[str]:
     if rest_of_last.startswith("//"):
         text[-1] += " " + rest_of_last
     # Comment lines between the block's opening and its first directive belong to the body too.
-    opening = dataflow.span.line if dataflow.span.line < first.line else first.line
+    opening = min(dataflow.span.line, first.line)
     leading = [line.strip() for line in lines[opening:first.line - 1] if line.strip().startswith("//")]
     return leading + [text[0].strip()] + _dedent([line.rstrip() for line in text[1:]])
 

@@ -12,11 +12,11 @@ import math
 import tempfile
 from pathlib import Path
 
+from conftest import IN_CI, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import maestroc
-from conftest import IN_CI, ROOT
 from maestroc.cli import main
 from maestroc.hardware import HW_KEYS
 
