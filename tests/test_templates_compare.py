@@ -182,3 +182,13 @@ def test_model_warnings_are_reported_once_with_templates(cli, tmp_path: Path) ->
     template.write_text("Dataflow { SpatialMap(1,1) K; TemporalMap(1,1) C; }\n")
     result = cli("compile", str(model), "--dataflow", str(template), "--hw", EDGE)
     assert result.code == 0 and result.err.count("warning[W201]") == 1, result.err
+
+
+def test_template_constants_conflict_and_unknown_pattern(cli, model: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.m", tmp_path / "b.m"
+    first.write_text("Constant T 2;\nDataflow { SpatialMap(1,1) K; TemporalMap(T,T) C; }\n")
+    second.write_text("Constant T 4;\nDataflow { SpatialMap(1,1) K; TemporalMap(T,T) C; }\n")
+    result = cli("apply-dataflow", str(model), "--dataflow", str(first), "--dataflow-for", f"L2={second}")
+    assert result.code == 2 and f"{second}:1:1: error[E219]: constant `T` has another value" in result.err
+    unknown = cli("lint", str(model), "--dataflow", str(first), "--dataflow-for", f"L3={second}")
+    assert unknown.code == 2 and "`L3` is no layer name" in unknown.err
