@@ -13,16 +13,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics, InputError
 from maestroc.frontend import load_file, load_hardware, load_source
 from maestroc.hardware import HardwareSpec, build_hardware, spec_from_dict
 from maestroc.ir import NetworkIR
-from maestroc.metrics import LayerMetrics, evaluate_network
 from maestroc.parser import parse_source, source_from_text
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
+
+if TYPE_CHECKING:  # the cost model (and sympy) load only when a network is analysed: lint starts fast
+    from maestroc.metrics import LayerMetrics
 
 Source = str | os.PathLike[str]
 Hardware = Source | HardwareSpec | Mapping[str, object] | None
@@ -161,6 +164,8 @@ def report_capacity(network: NetworkIR, hardware: HardwareSpec, layers: list[Lay
 def analyse(tree: ast.MappingFile, spec: HardwareSpec, diagnostics: Diagnostics | None = None, *,
             maestro_energy_quirk: bool = True, allow_illegal: bool = False, strict: bool = False) -> CompileResult:
     """Pass pipeline, cost model and hardware-limit checks of a checked network; InputError on errors."""
+    from maestroc.metrics import evaluate_network
+
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     result = run_pipeline(tree, PIPELINE, PassContext(diagnostics, spec))
     network = result.ir
