@@ -18,9 +18,13 @@ def install_hint(extra: str) -> str:
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
-    """``maestroc.compile`` and ``maestroc.dse`` for notebooks, imported on first use."""
+    """``maestroc.compile``, ``maestroc.dse`` and ``maestroc.InputError`` for notebooks, imported on first use."""
     if name in ("compile", "dse", "hardware_spec"):
         from maestroc import api
 
         return getattr(api, name)
+    if name in ("InputError", "HardwareSpec"):
+        from maestroc import diagnostics, hardware
+
+        return getattr(diagnostics if name == "InputError" else hardware, name)
     raise AttributeError(f"module 'maestroc' has no attribute {name!r}")

@@ -3,22 +3,32 @@
     import maestroc
     result = maestroc.compile("net.m", hw="hw.m")      # or hw={"num_pes": 256, "noc_bw": 64}
     result.totals["runtime"], result.to_records()      # result.to_pandas() with pandas installed
+
+Inputs are checked exactly as the CLI checks them (the CLI calls these functions): bad input
+raises :class:`maestroc.InputError`, whose ``diagnostics`` are the ones the CLI prints.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from maestroc import install_hint
+from maestroc import ast, install_hint
 from maestroc.diagnostics import Diagnostics, InputError
-from maestroc.frontend import load_hardware, load_mapping
-from maestroc.hardware import HardwareSpec
+from maestroc.frontend import load_file, load_hardware, load_source
+from maestroc.hardware import HardwareSpec, build_hardware, spec_from_dict
 from maestroc.ir import NetworkIR
-from maestroc.metrics import LayerMetrics, evaluate_network
+from maestroc.parser import parse_source, source_from_text
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
+
+if TYPE_CHECKING:  # the cost model (and sympy) load only when a network is analysed: lint starts fast
+    from maestroc.metrics import LayerMetrics
+
+Source = str | os.PathLike[str]
+Hardware = Source | HardwareSpec | Mapping[str, object] | None
 
 
 @dataclass
@@ -26,7 +36,7 @@ class CompileResult:
     network: NetworkIR
     hardware: HardwareSpec
     layers: list[LayerMetrics]
-    diagnostics: Diagnostics
+    diagnostics: Diagnostics  # warnings, among them C401-C404 for exceeded hardware limits
 
     @property
     def totals(self) -> dict[str, object]:
@@ -35,7 +45,12 @@ class CompileResult:
         return totals(self.layers)
 
     def to_records(self) -> list[dict[str, object]]:
-        """One flat dict per layer: every metric, per-tensor counts as ``input_l2_read`` etc."""
+        """One flat dict per layer: every metric, per-tensor counts as ``input_l2_read`` etc.
+
+        ``exceeds`` lists the hardware limits the layer exceeds (C401 L1, C402 L2, C403 NoC, C404 off-chip).
+        """
+        from maestroc.report import capacity_findings
+
         records = []
         for m in self.layers:
             record: dict[str, object] = {
@@ -43,7 +58,8 @@ class CompileResult:
                 "throughput": m.throughput, "utilization": m.avg_pes / m.num_pes, "energy": m.energy,
                 "maestro_energy": m.maestro_energy, "area": m.area, "power": m.power,
                 "l1_size_req": m.l1_size_req, "l2_size_req": m.l2_size_req, "noc_bw_req": m.peak_bw,
-                "avg_noc_bw_req": m.avg_bw, "offchip_bw_req": m.offchip_bw, "bound": m.bound}
+                "avg_noc_bw_req": m.avg_bw, "offchip_bw_req": m.offchip_bw, "bound": m.bound,
+                "exceeds": [code for code, _, _ in capacity_findings(m, self.hardware)]}
             record.update({f"energy_{k}": v for k, v in m.energy_breakdown.items()})
             for tensor in ("input", "weight", "output"):
                 for name, table in (("l1_read", m.l1_read), ("l1_write", m.l1_write), ("l2_read", m.l2_read),
@@ -63,78 +79,165 @@ class CompileResult:
         return pandas.DataFrame.from_records(self.to_records())
 
 
-def lower(mapping_path: str, hardware: HardwareSpec, diagnostics: Diagnostics) -> NetworkIR | None:
-    """Front end and pass pipeline: the sized, checked IR of a mapping file (None on input errors)."""
-    tree = load_mapping(mapping_path, diagnostics)
+def _is_text(source: Source, markers: str) -> bool:
+    """Whether ``source`` is a file's text rather than its path: no such file, and a newline or a marker in it."""
+    if not isinstance(source, str) or os.path.exists(source):
+        return False
+    return any(mark in source for mark in "\n" + markers)
+
+
+def _checked_source(source: object, what: str) -> Source:
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"{what} must be a path or the file's text, not {type(source).__name__}")
+    return source
+
+
+def load_network(source: Source, diagnostics: Diagnostics, dataflow: Source | None = None,
+                 dataflow_for: Mapping[str, Source] | None = None) -> ast.MappingFile | None:
+    """A checked network to analyse: a mapping file, or a model file completed by templates.
+
+    ``source`` is a path or the file's text. ``dataflow`` is the template for layers without a Dataflow;
+    ``dataflow_for`` maps a layer name, a glob of layer names or a layer type to a template. None, with
+    diagnostics, when the input has errors or holds no ``Network``.
+    """
+    source = _checked_source(source, "the network")
+    if _is_text(source, "{;"):
+        tree = load_source(source_from_text(str(source), "<network>"), diagnostics)
+        path = "<network>"
+    else:
+        path = os.fspath(source)
+        tree = load_file(path, diagnostics)
     if tree is None or diagnostics.has_errors:
         return None
-    result = run_pipeline(tree, PIPELINE, PassContext(diagnostics, hardware))
-    return result.ir if isinstance(result.ir, NetworkIR) else None
+    if not isinstance(tree, ast.MappingFile) or not tree.networks:
+        hint = " (give hardware files with --hw)" if tree.kind == "hw" else ""
+        diagnostics.error("E004", f"no `Network` to analyse: this is a {tree.kind} file{hint}", path=path)
+        return None
+    if dataflow is None and not dataflow_for:
+        return tree
+    from maestroc.templates import assign, load_choice, merged_tree
+
+    rules = [(pattern, os.fspath(_checked_source(p, "a template"))) for pattern, p in (dataflow_for or {}).items()]
+    choice = load_choice(os.fspath(_checked_source(dataflow, "a template")) if dataflow is not None else None,
+                         rules, diagnostics)
+    assignment = assign(tree, choice, diagnostics) if choice else None
+    return merged_tree(tree, assignment, diagnostics) if assignment is not None else None
+
+
+def hardware_spec(hw: Hardware) -> HardwareSpec:
+    """A hardware spec from a file path (or a hardware file's text), a spec, or a dict of keys or fields.
+
+    Raises InputError (a HardwareError for a dict) with the diagnostics when a value is wrong.
+    """
+    if hw is None:
+        return HardwareSpec()
+    if isinstance(hw, HardwareSpec):
+        return hw
+    if isinstance(hw, Mapping):
+        return spec_from_dict(hw)
+    source = _checked_source(hw, "hw")
+    diagnostics = Diagnostics()
+    if _is_text(source, ":"):
+        tree = parse_source(source_from_text(str(source), "<hardware>"), diagnostics, "hw")
+        spec = build_hardware(tree, diagnostics) if isinstance(tree, ast.HardwareFile) else None
+    else:
+        spec = load_hardware(os.fspath(source), diagnostics)
+    if spec is None or diagnostics.has_errors:
+        raise InputError(diagnostics)
+    return spec
+
+
+def report_capacity(network: NetworkIR, hardware: HardwareSpec, layers: list[LayerMetrics],
+                    diagnostics: Diagnostics, strict: bool = False) -> None:
+    """One diagnostic per exceeded hardware limit (C401-C404), at the worst layer; errors when ``strict``."""
+    from maestroc.report import capacity_findings
+
+    by_code: dict[str, list[tuple[int, str, str]]] = {}
+    for m in layers:
+        for code, message, need in capacity_findings(m, hardware):
+            by_code.setdefault(code, []).append((need, m.name, message))
+    spans = {layer.name: layer.span for layer in network.layers}
+    for code, items in sorted(by_code.items()):
+        need, worst, message = max(items)
+        names = ", ".join(f"`{name}`" for _, name, _ in items[:4]) + (", ..." if len(items) > 4 else "")
+        add = diagnostics.error if strict else diagnostics.warning
+        add(code, message + (f" ({len(items)} layers exceed it: {names})" if len(items) > 1 else ""), spans[worst],
+            helps=[] if strict else ["marked with `!` in the report; --strict makes this an error"])
+
+
+def analyse(tree: ast.MappingFile, spec: HardwareSpec, diagnostics: Diagnostics | None = None, *,
+            maestro_energy_quirk: bool = True, allow_illegal: bool = False, strict: bool = False) -> CompileResult:
+    """Pass pipeline, cost model and hardware-limit checks of a checked network; InputError on errors."""
+    from maestroc.metrics import evaluate_network
+
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    result = run_pipeline(tree, PIPELINE, PassContext(diagnostics, spec))
+    network = result.ir
+    if not isinstance(network, NetworkIR) or (diagnostics.has_errors and not allow_illegal):
+        raise InputError(diagnostics)
+    layers = evaluate_network(network, spec, maestro_energy_quirk)
+    report_capacity(network, spec, layers, diagnostics, strict)
+    if strict and diagnostics.has_errors:
+        raise InputError(diagnostics)
+    return CompileResult(network, spec, layers, diagnostics)
 
 
 def compile_files(mapping_path: str, hardware: str | HardwareSpec, maestro_energy_quirk: bool = True,
                   allow_illegal: bool = False) -> CompileResult:
     """Analyse a mapping file on a hardware file (or spec); raises InputError with diagnostics."""
+    spec = hardware_spec(hardware)
     diagnostics = Diagnostics()
-    spec = hardware if isinstance(hardware, HardwareSpec) else load_hardware(hardware, diagnostics)
-    if spec is None:
+    tree = load_network(mapping_path, diagnostics)
+    if tree is None:
         raise InputError(diagnostics)
-    network = lower(mapping_path, spec, diagnostics)
-    if network is None or (diagnostics.has_errors and not allow_illegal):
-        raise InputError(diagnostics)
-    layers = evaluate_network(network, spec, maestro_energy_quirk)
-    return CompileResult(network, spec, layers, diagnostics)
+    return analyse(tree, spec, diagnostics, maestro_energy_quirk=maestro_energy_quirk, allow_illegal=allow_illegal)
 
 
-def hardware_spec(hw: str | HardwareSpec | dict[str, int | float] | None) -> HardwareSpec:
-    """A hardware spec from a file path, a spec, or a dict of hardware-file keys or spec fields."""
-    if hw is None:
-        return HardwareSpec()
-    if isinstance(hw, HardwareSpec):
-        return hw
-    if isinstance(hw, dict):
-        from maestroc.hardware import HW_KEYS
+def compile(source: Source, hw: Hardware = None, *, dataflow: Source | None = None,
+            dataflow_for: Mapping[str, Source] | None = None, strict: bool = False) -> CompileResult:
+    """Analyse a network (a path, or the file's text) on a hardware design (path, text, dict or spec).
 
-        fields = {HW_KEYS[k].field if k in HW_KEYS else k: v for k, v in hw.items()}
-        unknown = set(fields) - {f.name for f in dataclasses.fields(HardwareSpec)}
-        if unknown:
-            raise ValueError(f"unknown hardware keys: {sorted(unknown)}")
-        return HardwareSpec(**fields)  # type: ignore[arg-type]
-    diagnostics = Diagnostics()
-    spec = load_hardware(hw, diagnostics)
-    if spec is None:
-        raise InputError(diagnostics)
-    return spec
-
-
-def compile(source: str, hw: str | HardwareSpec | dict[str, int | float] | None = None) -> CompileResult:  # noqa: A001
-    """Analyse a mapping file (a path, or the text itself) on a hardware design.
-
-    Raises :class:`maestroc.diagnostics.InputError` (with the diagnostics) on bad input.
+    A model file needs ``dataflow`` (a template) and/or ``dataflow_for`` ({layer name, glob or type:
+    template}). ``strict`` makes an exceeded hardware limit an error. Raises :class:`maestroc.InputError`
+    with the diagnostics on bad input; warnings (e.g. C401-C404) are in the result's ``diagnostics``.
     """
     spec = hardware_spec(hw)
-    if os.path.exists(source) or ("{" not in source and source.endswith(".m")):
-        return compile_files(source, spec)
+    diagnostics = Diagnostics()
+    tree = load_network(source, diagnostics, dataflow, dataflow_for)
+    if tree is None:
+        raise InputError(diagnostics)
+    return analyse(tree, spec, diagnostics, strict=strict)
+
+
+def dse(network: Source, space: Source | None = None, set: str | list[str] | tuple[str, ...] = (),
+        objectives: str | list[str] | None = None, hw: Hardware = None, workers: int = 1,
+        time_budget: float | None = None, max_designs: int | None = None):  # type: ignore[no-untyped-def]
+    """Explore a design space (see docs/dse.md); returns an ExplorationResult with ``front`` and counts.
+
+    ``network`` is a path or the file's text; ``set`` one ``NAME=SPEC`` or a list of them (as ``--set``);
+    ``objectives`` one name or a list. Raises InputError on a bad network or hardware, SpaceError on a bad space.
+    """
     import tempfile
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "network.m")
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(source)
-        return compile_files(path, spec)
-
-
-def dse(network: str, space: str | None = None, set: list[str] | tuple[str, ...] = (),  # noqa: A002
-        objectives: list[str] | None = None, hw: str | HardwareSpec | dict | None = None, workers: int = 1,
-        time_budget: float | None = None, max_designs: int | None = None):  # type: ignore[no-untyped-def]
-    """Explore a design space (see docs/dse.md); returns an ExplorationResult with ``front`` and counts."""
     from maestroc.exploration import explore
     from maestroc.space import load_space
 
+    assignments = [set] if isinstance(set, str) else list(set)
+    wanted = [objectives] if isinstance(objectives, str) else objectives
+    if not all(isinstance(a, str) for a in assignments) or not all(isinstance(o, str) for o in wanted or []):
+        raise TypeError("set and objectives take a string or a list of strings")
     diagnostics = Diagnostics()
-    tree = load_mapping(network, diagnostics)
+    tree = load_network(network, diagnostics)
     if tree is None:
         raise InputError(diagnostics)
-    design_space = load_space(space, list(set), objectives, hardware_spec(hw))
+    design_space = load_space(os.fspath(space) if space is not None else None, assignments, wanted,
+                              hardware_spec(hw))
     design_space.check({c.name for c in tree.constants})
-    return explore(network, tree, design_space, workers=workers, time_budget=time_budget, max_designs=max_designs)
+    if tree.path != "<network>":
+        return explore(tree.path, tree, design_space, workers=workers, time_budget=time_budget,
+                       max_designs=max_designs)
+    with tempfile.TemporaryDirectory() as folder:  # worker processes read the network from a file
+        path = os.path.join(folder, "network.m")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(str(network))
+        return explore(path, tree, design_space, workers=workers, time_budget=time_budget, max_designs=max_designs)

@@ -16,6 +16,7 @@ from typing import Sequence
 from maestroc import __version__
 from maestroc.commands import command_modules
 from maestroc.commands.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
+from maestroc.diagnostics import InputError, print_diagnostics
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,11 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # a bare `maestroc`: show what it can do rather than a usage error
+        parser.print_help()
+        return EXIT_INPUT
     args = parser.parse_args(argv)
     try:
         return args.run(args)
     except BrokenPipeError:
         return EXIT_OK
+    except InputError as error:  # a value checked where it is made (e.g. a HardwareSpec) raised its diagnostics
+        print_diagnostics(error.diagnostics)
+        return EXIT_INPUT
     except OSError as exc:  # an output file or folder that cannot be written
         print(f"maestroc: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT

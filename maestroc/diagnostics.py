@@ -57,6 +57,7 @@ CODES: dict[str, str] = {
     "E003": "input file is empty",
     "E005": "an optional extra is needed and not installed",
     "E004": "nothing to analyse: the file has no `Network` (a hardware file or a template)",
+    "E006": "a mapping file given where a hardware file is expected (`--hw`)",
     "E101": "unexpected character",
     "E102": "unexpected token",
     "E103": "missing punctuation (`;`, `)`, `{`, `,`, `:`)",
@@ -79,10 +80,12 @@ CODES: dict[str, str] = {
     "E216": "more than one `Network` in a file",
     "E217": "required dimension missing for the layer type",
     "E218": "stride on a dimension other than `Y` or `X`",
+    "E219": "a dataflow template that cannot be applied to the model",
     "E301": "unknown hardware key",
     "E302": "hardware key given twice",
     "E303": "hardware value out of range",
     "W201": "dimension declared twice with the same size",
+    "W202": "a `// maestroc: disable=` comment names no lint rule",
     "C401": "a layer needs more L1 than the hardware has (an error with --strict)",
     "C402": "a layer needs more L2 than the hardware has (an error with --strict)",
     "C403": "a layer needs more NoC bandwidth than the hardware has (an error with --strict)",
@@ -102,13 +105,20 @@ class Diagnostic:
     helps: tuple[str, ...] = ()
     # Secondary locations, e.g. "`{` opened here", rendered as notes with a caret.
     related: tuple[tuple[Span, str], ...] = ()
+    # The file a span-less diagnostic is about (a file that cannot be read, is empty, ...).
+    path: str | None = None
+
+    @property
+    def file(self) -> str | None:
+        """The path this diagnostic is about: its span's, or the file-level one."""
+        return self.span.path if self.span else self.path
 
     def to_json(self) -> dict[str, object]:
         return {
             "severity": self.severity.value,
             "code": self.code,
             "message": self.message,
-            "path": self.span.path if self.span else None,
+            "path": self.file,
             "span": self.span.to_json() if self.span else None,
             "notes": list(self.notes),
             "helps": list(self.helps),
@@ -129,14 +139,14 @@ class Diagnostics:
 
     def report(self, severity: Severity, code: str, message: str, span: Span | None = None, *,
                notes: Iterable[str] = (), helps: Iterable[str] = (),
-               related: Iterable[tuple[Span, str]] = ()) -> None:
-        self.add(Diagnostic(severity, code, message, span, tuple(notes), tuple(helps), tuple(related)))
+               related: Iterable[tuple[Span, str]] = (), path: str | None = None) -> None:
+        self.add(Diagnostic(severity, code, message, span, tuple(notes), tuple(helps), tuple(related), path))
 
-    def error(self, code: str, message: str, span: Span | None = None, **details: Iterable) -> None:
-        self.report(Severity.ERROR, code, message, span, **details)
+    def error(self, code: str, message: str, span: Span | None = None, **details: object) -> None:
+        self.report(Severity.ERROR, code, message, span, **details)  # type: ignore[arg-type]
 
-    def warning(self, code: str, message: str, span: Span | None = None, **details: Iterable) -> None:
-        self.report(Severity.WARNING, code, message, span, **details)
+    def warning(self, code: str, message: str, span: Span | None = None, **details: object) -> None:
+        self.report(Severity.WARNING, code, message, span, **details)  # type: ignore[arg-type]
 
     @property
     def has_errors(self) -> bool:
@@ -184,7 +194,7 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.
 def render(diagnostic: Diagnostic, sources: SourceRegistry = SOURCES) -> Text:
     """The diagnostic as styled text: header, source line with caret, notes and helps."""
     text = Text()
-    where = f"{diagnostic.span}: " if diagnostic.span else ""
+    where = f"{diagnostic.span or diagnostic.path}: " if diagnostic.file else ""
     text.append(where, style="bold")
     text.append(f"{diagnostic.severity.value}[{diagnostic.code}]", style=_STYLE[diagnostic.severity])
     text.append(f": {diagnostic.message}\n", style="bold")

@@ -6,10 +6,12 @@ these functions, so a file is always checked the same way.
 
 from __future__ import annotations
 
+import re
+
 from maestroc import ast
-from maestroc.diagnostics import Diagnostics
+from maestroc.diagnostics import Diagnostics, Span
 from maestroc.hardware import HardwareSpec, build_hardware
-from maestroc.parser import FileKind, Source, parse_file, parse_source
+from maestroc.parser import FileKind, Source, detect_kind, parse_file, parse_source, read_source
 from maestroc.sema import check_mapping
 
 
@@ -41,9 +43,25 @@ def load_mapping(path: str, diagnostics: Diagnostics) -> ast.MappingFile | None:
 
 
 def load_hardware(path: str, diagnostics: Diagnostics) -> HardwareSpec | None:
-    """A validated hardware spec, or None if the file has errors."""
-    tree = parse_file(path, diagnostics, "hw")
+    """A validated hardware spec, or None if the file has errors (or is a mapping file, not hardware)."""
+    source = read_source(path, diagnostics)
+    if source is None:
+        return None
+    keyword = _MAPPING_KEYWORD.search(source.text)
+    if detect_kind(source.text) == "mapping" and keyword:
+        line = source.text.count("\n", 0, keyword.start(1)) + 1
+        column = keyword.start(1) - source.text.rfind("\n", 0, keyword.start(1))
+        span = Span(path, line, column, line, column + len(keyword.group(1)))
+        diagnostics.error("E006", f"this is a mapping file (it has `{keyword.group(1)}`), not a hardware file",
+                          span, helps=["give a hardware file of `key: value` lines, e.g. samples/hw/edge_64pe.m"])
+        return None
+    tree = parse_source(source, diagnostics, "hw")
     if tree is None or diagnostics.has_errors:
         return None
     assert isinstance(tree, ast.HardwareFile)
     return build_hardware(tree, diagnostics)
+
+
+# A DFSL statement at the start of a line (after optional blanks), outside comments.
+_MAPPING_KEYWORD = re.compile(r"^[ \t]*(Network|Layer|Dataflow|Constant|SpatialMap|TemporalMap|Cluster)\b",
+                              re.MULTILINE)

@@ -9,10 +9,14 @@ into bytes) and the energy table of docs/costmodel.md M21.
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from maestroc import ast
-from maestroc.diagnostics import Diagnostics
+from maestroc.diagnostics import SOURCES, Diagnostics, InputError, Span
 
 INT_MAX = 2**31 - 1
 
@@ -52,9 +56,40 @@ HW_KEYS: dict[str, HwKey] = {
 }
 
 
+MAX_VALUE = 2**62  # the largest count or size a hardware value may have (exact int64 arithmetic downstream)
+
+
+def value_problem(key: HwKey, value: object) -> str | None:
+    """Why ``value`` cannot be the value of ``key`` (a phrase completing "`key` ..."), or None if it can.
+
+    The one check behind hardware files, dicts given to the Python API and the HardwareSpec constructor.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return f"must be a number, not {value!r}"
+    if not isinstance(value, numbers.Integral) and not math.isfinite(value):
+        return f"must be a finite number, not {value}"
+    if key.kind is int and not isinstance(value, numbers.Integral):
+        return f"must be a whole number, not {value}"
+    too_small = value <= key.minimum if key.strict_minimum else value < key.minimum
+    if too_small:
+        bound = f"greater than {key.minimum}" if key.strict_minimum else f"at least {key.minimum}"
+        return f"must be {bound}, not {value}"
+    if value > MAX_VALUE:
+        return f"is too large ({value}; at most 2^62)"
+    return None
+
+
+class HardwareError(InputError, ValueError):
+    """A HardwareSpec built with wrong values (from a dict, the API or code); the diagnostics name the keys."""
+
+
 @dataclass(frozen=True)
 class HardwareSpec:
-    """A validated hardware description; every field has MAESTRO's default."""
+    """A validated hardware description; every field has MAESTRO's default.
+
+    The constructor checks every field, whatever builds the spec (a file, a dict, the API, the DSE), so a
+    spec that exists is valid: counts are ints in range, energies finite and positive.
+    """
 
     num_pes: int = 1
     l1_size: int = INT_MAX
@@ -69,6 +104,44 @@ class HardwareSpec:
     l2_energy_multiplier: float = 18.61
     noc_energy: float = 0.0
     offchip_energy: float = 0.0
+
+    def __post_init__(self) -> None:
+        diagnostics = Diagnostics()
+        for key in HW_KEYS.values():
+            value = getattr(self, key.field)
+            problem = value_problem(key, value)
+            if problem:
+                diagnostics.error("E303", f"`{key.name}` {problem}", notes=[f"{key.name}: {key.description}"])
+            else:  # numpy and other numeric types become plain ints and floats
+                object.__setattr__(self, key.field, key.kind(value))
+        if diagnostics.has_errors:
+            raise HardwareError(diagnostics)
+
+
+def spec_from_dict(values: Mapping[object, object]) -> HardwareSpec:
+    """A spec from hardware-file keys (``noc_bw_cstr``) or field names (``noc_bw``); HardwareError if wrong.
+
+    Problems name the keys as the dict spells them.
+    """
+    fields: dict[str, object] = {}
+    diagnostics = Diagnostics()
+    by_field = {key.field: key for key in HW_KEYS.values()}
+    for name, value in values.items():
+        key = (HW_KEYS.get(name) or by_field.get(name)) if isinstance(name, str) else None
+        if key is None:
+            close = difflib.get_close_matches(str(name), list(HW_KEYS) + list(by_field), n=1)
+            diagnostics.error("E301", f"unknown hardware key `{name}`", notes=["known keys: " + ", ".join(HW_KEYS)],
+                              helps=[f"did you mean `{close[0]}`?"] if close else [])
+        elif key.field in fields:
+            diagnostics.error("E302", f"hardware key `{key.name}` is given twice (as `{key.name}` and "
+                              f"`{key.field}`)")
+        else:
+            if problem := value_problem(key, value):
+                diagnostics.error("E303", f"`{name}` {problem}", notes=[f"{name}: {key.description}"])
+            fields[key.field] = value
+    if diagnostics.has_errors:
+        raise HardwareError(diagnostics)
+    return HardwareSpec(**fields)  # type: ignore[arg-type]
 
 
 def build_hardware(tree: ast.HardwareFile, diagnostics: Diagnostics) -> HardwareSpec | None:
@@ -91,23 +164,32 @@ def build_hardware(tree: ast.HardwareFile, diagnostics: Diagnostics) -> Hardware
             ok = False
             continue
         first[entry.key] = entry
-        value = entry.value.value
-        if key.kind is int and isinstance(value, float):
-            diagnostics.error("E303", f"`{entry.key}` must be a whole number, not `{value}`", entry.value.span)
+        problem = _literal_problem(entry) or value_problem(key, entry.value.value)
+        if problem:
+            helps = ["MAESTRO divides by this value and crashes on 0"] if key.minimum == 1 and \
+                isinstance(entry.value.value, (int, float)) and entry.value.value < 1 else []
+            diagnostics.error("E303", f"`{entry.key}` {problem}", entry.value.span,
+                              notes=[f"{entry.key}: {key.description}"], helps=helps)
             ok = False
             continue
-        too_small = value <= key.minimum if key.strict_minimum else value < key.minimum
-        if too_small:
-            bound = f"greater than {key.minimum}" if key.strict_minimum else f"at least {key.minimum}"
-            diagnostics.error("E303", f"`{entry.key}` must be {bound}, not {value}", entry.value.span,
-                              notes=[f"{entry.key}: {key.description}"],
-                              helps=["MAESTRO divides by this value and crashes on 0"]
-                              if key.minimum == 1 else [])
-            ok = False
-            continue
-        if key.kind is int and value > 2**62:
-            diagnostics.error("E303", f"`{entry.key}` is too large ({value})", entry.value.span)
-            ok = False
-            continue
-        values[key.field] = key.kind(value)
+        values[key.field] = entry.value.value
     return HardwareSpec(**values) if ok else None  # type: ignore[arg-type]
+
+
+def _literal_problem(entry: ast.HwEntry) -> str | None:
+    """A number the file writes but a double cannot hold: ``1e400`` (inf) or ``1e-400`` (read as 0)."""
+    value = entry.value.value
+    if not isinstance(value, float):
+        return None
+    written = _written(entry.value.span)
+    if math.isinf(value):
+        return f"is too large to represent ({written})"
+    if value == 0.0 and written and re.search(r"[1-9]", written.split("e")[0].split("E")[0]):
+        return f"is too small to represent ({written} is below the smallest positive double, about 4.9e-324)"
+    return None
+
+
+def _written(span: Span) -> str:
+    """The text of a one-line span, as the user wrote it."""
+    line = SOURCES.line(span.path, span.line) or ""
+    return line[span.column - 1:span.end_column - 1] if span.end_line == span.line else ""

@@ -10,6 +10,7 @@ documented, with a bad and a good example, in docs/lint.md.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from math import prod
@@ -146,11 +147,15 @@ def check_too_many_cluster_levels(layer: LayerIR, network: NetworkIR) -> Iterato
 def check_no_dataflow(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
     if layer.levels or layer.directives:
         return
-    helps = ("add a `Dataflow { ... }` block to the layer (a template from samples/dataflows/ can be pasted in)",)
+    helps = (f"give it a template: --dataflow-for {layer.name}=TEMPLATE.m (or --dataflow TEMPLATE.m for every "
+             "layer without one; templates are in samples/dataflows/), or add a `Dataflow { ... }` block",)
     if all(not other.levels and not other.directives for other in network.layers):
         if layer is network.layers[0]:
             yield Finding(layer.span, f"no layer of network `{network.name}` has a dataflow: this is a model file "
-                          "(MAESTRO crashes on it)", helps=helps)
+                          "(MAESTRO crashes on it)",
+                          helps=("run compile, lint or compare with --dataflow TEMPLATE.m (and --dataflow-for "
+                                 "PATTERN=TEMPLATE.m for other layer types), or write the templates in with "
+                                 "`maestroc apply-dataflow`; templates are in samples/dataflows/",))
     else:
         yield Finding(layer.span, f"layer `{layer.name}` has no dataflow and no earlier layer to copy one from "
                       "(MAESTRO crashes here)", helps=helps)
@@ -339,6 +344,28 @@ def suppressed(rule: Rule, span: Span | None) -> bool:
         if match and {rule.code, rule.name} & {w.strip() for w in match.group(1).split(",")}:
             return True
     return False
+
+
+def unknown_suppressions(paths: Iterable[str]) -> list[Diagnostic]:
+    """A W202 warning for each name in a ``// maestroc: disable=`` comment of these files that is no rule."""
+    found = []
+    for path in paths:
+        for number, line in enumerate(SOURCES.lines(path), start=1):
+            match = _SUPPRESS.search(line)
+            if not match:
+                continue
+            column = match.start(1) + 1
+            for word in match.group(1).split(","):
+                name = word.strip()
+                if name and name not in RULES_BY_KEY:
+                    start = column + len(word) - len(word.lstrip())
+                    close = difflib.get_close_matches(name, list(RULES_BY_KEY), n=1)
+                    found.append(Diagnostic(
+                        Severity.WARNING, "W202", f"`{name}` is not a lint rule: this comment silences nothing",
+                        Span(path, number, start, number, start + len(name)),
+                        helps=(f"did you mean `{close[0]}`?",) if close else ("see `maestroc lint --list-rules`",)))
+                column += len(word) + 1
+    return found
 
 
 @dataclass(frozen=True)

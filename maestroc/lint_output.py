@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 from maestroc import __version__
 from maestroc.diagnostics import Diagnostic, Severity, render
 from maestroc.lint import RULES
@@ -56,6 +55,8 @@ def sarif(findings: list[Diagnostic]) -> dict[str, object]:
                                "endLine": d.span.end_line, "endColumn": d.span.end_column},
                 }
             }]
+        elif d.path is not None:  # a finding about the whole file (unreadable, empty, ...)
+            result["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": Path(d.path).as_posix()}}}]
         results.append(result)
     rules = [{
         "id": rule.code,

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from math import prod
+from pathlib import Path
 
 
 class ImportError_(ValueError):
@@ -32,15 +33,27 @@ def _name(text: str, fallback: str) -> str:
     return cleaned if cleaned and re.match(r"[A-Za-z0-9_]", cleaned) else fallback
 
 
-def _shapes(model) -> dict[str, list[int | None]]:  # type: ignore[no-untyped-def]
+Dim = int | str | None  # a size, a symbolic size's name, or unknown
+
+
+def _shapes(model) -> dict[str, list[Dim]]:  # type: ignore[no-untyped-def]
+    """Every tensor's shape after ONNX shape inference; symbolic sizes keep their names."""
     import onnx
 
-    inferred = onnx.shape_inference.infer_shapes(model)
+    if not model.opset_import:
+        raise ImportError_("the model declares no opset (opset_import is empty), so its operators have no "
+                           "defined meaning; re-export it with an opset")
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
+    except Exception as error:  # onnx raises several types for a model it cannot infer
+        raise ImportError_(f"ONNX shape inference failed ({type(error).__name__}: {error})") from error
     graph = inferred.graph
-    shapes: dict[str, list[int | None]] = {}
+    shapes: dict[str, list[Dim]] = {}
     for value in list(graph.input) + list(graph.value_info) + list(graph.output):
-        dims = value.type.tensor_type.shape.dim
-        shapes[value.name] = [d.dim_value if d.HasField("dim_value") else None for d in dims]
+        if not value.type.tensor_type.HasField("shape"):
+            continue
+        shapes[value.name] = [d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
+                              for d in value.type.tensor_type.shape.dim]
     for tensor in graph.initializer:
         shapes[tensor.name] = list(tensor.dims)
     return shapes
@@ -53,23 +66,45 @@ def _attrs(node) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 
 def import_onnx(path: str, batch: int = 1) -> Imported:
-    """A model file's text for the ONNX model at ``path``; unknown batch sizes become ``batch``."""
+    """A model file's text for the ONNX model at ``path``; an unknown batch size (a tensor's first
+    dimension) becomes ``batch``. Raises ImportError_ for a model that cannot be turned into layers."""
     import onnx
 
+    if batch < 1:
+        raise ImportError_(f"--batch must be a positive whole number, not {batch}")
+    if Path(path).stat().st_size == 0:
+        raise ImportError_(f"{path}: empty file, not an ONNX model")
     try:
         model = onnx.load(path)
     except Exception as error:  # onnx raises several types for a file that is not a model
         raise ImportError_(f"{path}: not an ONNX model ({type(error).__name__}: {error})") from error
+    if not model.graph.node:
+        raise ImportError_(f"{path}: the model has no operators (an empty graph, or not an ONNX model)")
     shapes = _shapes(model)
     layers: list[str] = []
     unsupported: Counter = Counter()
     used: set[str] = set()
 
-    def shape(name: str, node_name: str) -> list[int]:
+    def shape(name: str, node_name: str, rank: int | None = None, weight: bool = False) -> list[int]:
         dims = shapes.get(name)
-        if dims is None:
+        if not dims:
             raise ImportError_(f"node {node_name}: the shape of {name!r} is unknown after shape inference")
-        return [batch if d is None else d for d in dims]
+        if rank is not None and len(dims) != rank:
+            raise ImportError_(f"node {node_name}: {name!r} has {len(dims)} dimension(s), {rank} are needed")
+        sizes = []
+        for axis, d in enumerate(dims):
+            if d is None or isinstance(d, str):
+                if axis != 0 or weight:
+                    what = f"symbolic (`{d}`)" if d else "unknown"
+                    raise ImportError_(f"node {node_name}: dimension {axis} of {name!r} is {what}; only an "
+                                       "activation's batch dimension may be left open (fix the sizes when "
+                                       "exporting the model)")
+                d = batch
+            if d < 1:
+                raise ImportError_(f"node {node_name}: dimension {axis} of {name!r} is {d}; a layer needs "
+                                   "sizes of at least 1")
+            sizes.append(d)
+        return sizes
 
     for index, node in enumerate(model.graph.node):
         name = _name(node.name, f"{node.op_type.lower()}_{index}")
@@ -77,8 +112,11 @@ def import_onnx(path: str, batch: int = 1) -> Imported:
             name += "_"
         used.add(name)
         if node.op_type == "Conv":
-            layers.append(_conv(node, name, shape(node.input[0], name), shape(node.input[1], name)))
-        elif node.op_type in ("Gemm", "MatMul"):
+            layers.append(_conv(node, name, shape(node.input[0], name), shape(node.input[1], name, 4, weight=True)))
+        elif node.op_type == "Gemm":
+            layers.append(_gemm(node, name, shape(node.input[0], name, 2),
+                                 shape(node.input[1], name, 2, weight=True)))
+        elif node.op_type == "MatMul":
             layers.append(_gemm(node, name, shape(node.input[0], name), shape(node.input[1], name)))
         else:
             unsupported[node.op_type] += 1
@@ -101,8 +139,14 @@ def _conv(node, name: str, x: list[int], w: list[int]) -> str:  # type: ignore[n
     n, c, h, width = x
     k, c_per_group, r, s = w
     group = int(attrs.get("group", 1))  # type: ignore[arg-type]
-    top, left, bottom, right = (list(attrs.get("pads", [0, 0, 0, 0])) + [0, 0, 0, 0])[:4]  # type: ignore[arg-type]
     sy, sx = (list(attrs.get("strides", [1, 1])) + [1, 1])[:2]  # type: ignore[arg-type]
+    top, left, bottom, right = _pads(attrs, name, (h, width), (r, s), (sy, sx))
+    if min(sy, sx, group) < 1 or min(top, left, bottom, right) < 0:
+        raise ImportError_(f"node {name}: strides and group must be at least 1 and pads not negative "
+                           f"(strides {sy},{sx}, group {group}, pads {top},{left},{bottom},{right})")
+    if c % group or k % group or c // group != c_per_group:
+        raise ImportError_(f"node {name}: {c} input and {k} output channels do not split into {group} groups "
+                           f"of {c_per_group} input channels (the weight's second dimension)")
     y, xx = h + top + bottom, width + left + right
     pad_note = f"  // padding {top},{left},{bottom},{right} folded in: input {h}x{width}" if any(
         (top, left, bottom, right)) else ""
@@ -116,6 +160,33 @@ def _conv(node, name: str, x: list[int], w: list[int]) -> str:  # type: ignore[n
         kind = "NGCONV"
         dims = f"{batch}G: {group}, K: {k // group}, C: {c // group}, R: {r}, S: {s}, Y: {y}, X: {xx}"
     return f"  Layer {name} {{\n    Type: {kind}{stride}\n    Dimensions {{ {dims} }}{pad_note}\n  }}\n"
+
+
+def _pads(attrs: dict[str, object], name: str, sizes: tuple[int, int], kernel: tuple[int, int],
+          strides: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(top, left, bottom, right): the explicit ``pads``, or those ``auto_pad`` implies.
+
+    SAME_UPPER and SAME_LOWER pad so that the output is ceil(input / stride) wide; an odd total
+    goes at the end (UPPER) or at the start (LOWER).
+    """
+    auto_pad = attrs.get("auto_pad", b"NOTSET")
+    auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else str(auto_pad)
+    if auto_pad in ("NOTSET", ""):
+        top, left, bottom, right = (list(attrs.get("pads", [0, 0, 0, 0])) + [0, 0, 0, 0])[:4]  # type: ignore
+        return top, left, bottom, right
+    if auto_pad == "VALID":
+        return 0, 0, 0, 0
+    if auto_pad not in ("SAME_UPPER", "SAME_LOWER"):
+        raise ImportError_(f"node {name}: unknown auto_pad {auto_pad!r}")
+    begin, end = [], []
+    for size, window, stride in zip(sizes, kernel, strides):
+        if stride < 1:
+            raise ImportError_(f"node {name}: stride {stride}; strides must be at least 1")
+        total = max((-(-size // stride) - 1) * stride + window - size, 0)
+        small, large = total // 2, total - total // 2
+        begin.append(small if auto_pad == "SAME_UPPER" else large)
+        end.append(large if auto_pad == "SAME_UPPER" else small)
+    return begin[0], begin[1], end[0], end[1]
 
 
 def _gemm(node, name: str, a: list[int], b: list[int]) -> str:  # type: ignore[no-untyped-def]

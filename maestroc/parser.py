@@ -53,7 +53,7 @@ def read_source(path: str, diagnostics: Diagnostics) -> Source | None:
     p = Path(path)
     try:
         if p.is_dir():
-            diagnostics.error("E001", f"{path}: is a directory, not a file")
+            diagnostics.error("E001", "is a directory, not a file", path=path)
             return None
         with p.open("rb") as handle:  # read() with a limit: a device or FIFO may never end
             data = handle.read(MAX_INPUT_BYTES + 1)
@@ -62,21 +62,35 @@ def read_source(path: str, diagnostics: Diagnostics) -> Source | None:
                                       "from one input file (is it the right file?)")
             return None
     except FileNotFoundError:
-        diagnostics.error("E001", f"{path}: no such file")
+        diagnostics.error("E001", "no such file", path=path)
         return None
     except OSError as exc:
-        diagnostics.error("E001", f"{path}: cannot be read ({exc.strerror or exc})")
+        diagnostics.error("E001", f"cannot be read ({exc.strerror or exc})", path=path)
         return None
+    except ValueError:  # a NUL character in the name
+        diagnostics.error("E001", "not a valid file name (it contains a NUL character)", path=repr(path))
+        return None
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark is not part of the text
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        diagnostics.error("E002", f"{path}: not UTF-8 text (invalid byte at offset {exc.start})")
+        diagnostics.error("E002", f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x})",
+                          _byte_span(path, data, exc.start))
         return None
     if "\x00" in text:
-        diagnostics.error("E002", f"{path}: binary file (contains NUL bytes)")
+        diagnostics.error("E002", "binary file (a NUL byte; DFSL files are text)",
+                          _byte_span(path, data, data.index(b"\x00")))
         return None
     SOURCES.add(path, text)
     return Source(path, text)
+
+
+def _byte_span(path: str, data: bytes, offset: int) -> Span:
+    """The line and column of byte ``offset`` (columns count characters of the valid text before it)."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    return Span(path, line, column, line, column + 1)
 
 
 def source_from_text(text: str, path: str = "<string>") -> Source:
@@ -114,7 +128,7 @@ def parse_file(path: str, diagnostics: Diagnostics, kind: FileKind | None = None
 def parse_source(source: Source, diagnostics: Diagnostics, kind: FileKind | None = None) -> ast.SourceFile | None:
     """Parse a source's text into an AST, adding syntax diagnostics; None if nothing usable."""
     if not source.text.strip() or not _strip_comments(source.text).strip():
-        diagnostics.error("E003", f"{source.path}: empty file (nothing but white space and comments)")
+        diagnostics.error("E003", "empty file (nothing but white space and comments)", path=source.path)
         return None
     kind = kind or detect_kind(source.text)
     recovery = _Recovery(source.path, diagnostics, _parser(kind))

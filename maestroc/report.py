@@ -271,7 +271,10 @@ def render_comparison(results: list, columns: tuple[str, ...] = ("runtime", "ene
 
     The table fits the console by stacking column groups (the layer name repeats); the CSV has one
     column per variant and metric, plain numbers.
+    Rows are matched as :mod:`maestroc.comparison` says.
     """
+    from maestroc.comparison import compare_rows
+
     names = [name for name, _ in results]
     metrics = [COMPARE_METRICS[c] for c in columns]
     table_columns = [Column("layer", "left", key=True)]
@@ -282,28 +285,19 @@ def render_comparison(results: list, columns: tuple[str, ...] = ("runtime", "ene
     notes = [energy_note(hardware)] if "energy" in columns else []
     table = FittedTable(table_columns, f"{len(names)} variants on {hardware.num_pes:,} PEs", notes)
     rows = ["layer," + ",".join(f"{n} {c}" for n in names for c in columns) + ",fastest"]
-    by_layer = [{m.name: m for m in result.layers} for _, result in results]
-    order = [m.name for m in results[0][1].layers]
-    for layer in order + ["total"]:
-        cells, runtimes = [], []
-        for layer_metrics in by_layer:
-            if layer == "total":
-                found = list(layer_metrics.values())
-                values = [metric.network(found) if found else None for metric in metrics]
-                runtimes.append(sum(m.runtime for m in found))
-            elif layer in layer_metrics:
-                values = [metric.layer(layer_metrics[layer]) for metric in metrics]
-                runtimes.append(layer_metrics[layer].runtime)
+    for row in compare_rows([result.layers for _, result in results]):
+        cells = []
+        for cell in row.cells:
+            if cell is None or (row.is_total and not cell):
+                values: list[float | str | None] = [None] * len(metrics)
             else:
-                values = [None] * len(metrics)
-                runtimes.append(None)
-            cells += [_cell(value, metric, peak=layer == "total") for value, metric in zip(values, metrics)]
-        known = [r for r in runtimes if r is not None]
-        fastest = " ".join(n for r, n in zip(runtimes, names) if known and r == min(known))
-        if layer == "total":
+                values = [metric.network(list(cell)) if row.is_total else metric.layer(cell[0]) for metric in metrics]
+            cells += [_cell(value, metric, peak=row.is_total) for value, metric in zip(values, metrics)]
+        fastest = " ".join(names[i] for i in row.fastest)
+        if row.is_total:
             table.add_section()
-        table.add_row(layer, *cells, fastest)
-        rows.append(",".join([layer] + [c.replace(",", "").removeprefix("max ") for c in cells] + [fastest]))
+        table.add_row(row.layer, *cells, fastest)
+        rows.append(",".join([row.layer] + [c.replace(",", "").removeprefix("max ") for c in cells] + [fastest]))
     return table, "\n".join(rows) + "\n"
 
 

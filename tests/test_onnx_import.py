@@ -80,3 +80,73 @@ def test_not_an_onnx_file(cli, tmp_path: Path) -> None:
     bogus.write_bytes(b"\x00\x01garbage")
     result = cli("import", str(bogus))
     assert result.code == 2 and "not an ONNX model" in result.err and "Traceback" not in result.err
+
+
+def _save(path: Path, nodes: list, inputs: list, initializers: list, opset: bool = True) -> str:
+    graph = helper.make_graph(nodes, "g", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              initializers)
+    model = helper.make_model(graph)
+    if not opset:
+        del model.opset_import[:]
+    onnx.save(model, str(path))
+    return str(path)
+
+
+def _weight(name: str, dims: list[int]):  # type: ignore[no-untyped-def]
+    return helper.make_tensor(name, TensorProto.FLOAT, dims, [0.0] * int(__import__("math").prod(dims)))
+
+
+def _image(shape: list) -> list:
+    return [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)]
+
+
+@pytest.mark.parametrize("auto_pad, strides, dims, note", [
+    ("SAME_UPPER", [1, 1], "Y: 10, X: 10", "padding 1,1,1,1"),
+    ("SAME_LOWER", [2, 2], "Y: 9, X: 9", "padding 1,1,0,0"),  # an odd total goes first with LOWER
+    ("SAME_UPPER", [2, 2], "Y: 9, X: 9", "padding 0,0,1,1"),
+    ("VALID", [1, 1], "Y: 8, X: 8", ""),
+])
+def test_import_auto_pad(cli, tmp_path: Path, auto_pad: str, strides: list, dims: str, note: str) -> None:
+    conv = helper.make_node("Conv", ["x", "w"], ["y"], name="c", auto_pad=auto_pad, strides=strides)
+    path = _save(tmp_path / "m.onnx", [conv], _image([1, 3, 8, 8]), [_weight("w", [4, 3, 3, 3])])
+    result = cli("import", path)
+    assert result.code == 0, result.err
+    assert f"K: 4, C: 3, R: 3, S: 3, {dims} }}" in result.out and note in result.out
+
+
+@pytest.mark.parametrize("case, message", [
+    ("symbolic", "dimension 2 of 'x' is symbolic (`H`)"),
+    ("zero", "dimension 2 of 'x' is 0"),
+    ("gemm_1d", "'x' has 1 dimension(s), 2 are needed"),
+    ("weight_input", "the shape of 'w' is unknown"),
+    ("no_opset", "the model declares no opset"),
+    ("empty", "empty file, not an ONNX model"),
+])
+def test_import_refuses_models_it_cannot_read(cli, tmp_path: Path, case: str, message: str) -> None:
+    conv = helper.make_node("Conv", ["x", "w"], ["y"], name="c")
+    path = tmp_path / "m.onnx"
+    if case == "symbolic":
+        _save(path, [conv], _image(["N", 3, "H", "W"]), [_weight("w", [4, 3, 3, 3])])
+    elif case == "zero":
+        _save(path, [conv], _image([1, 3, 0, 8]), [_weight("w", [4, 3, 3, 3])])
+    elif case == "gemm_1d":
+        _save(path, [helper.make_node("Gemm", ["x", "w"], ["y"], name="g")], _image([8]), [_weight("w", [8, 4])])
+    elif case == "weight_input":
+        _save(path, [conv], _image([1, 3, 8, 8]) + [helper.make_tensor_value_info("w", TensorProto.FLOAT, None)], [])
+    elif case == "no_opset":
+        _save(path, [conv], _image([1, 3, 8, 8]), [_weight("w", [4, 3, 3, 3])], opset=False)
+    else:
+        path.write_bytes(b"")
+    result = cli("import", str(path))
+    assert result.code == 2 and message in result.err, result.err
+    assert result.out == "" and "internal error" not in result.err
+
+
+def test_import_batch_and_folder(cli, tmp_path: Path) -> None:
+    conv = helper.make_node("Conv", ["x", "w"], ["y"], name="c")
+    path = _save(tmp_path / "m.onnx", [conv], _image(["N", 3, 8, 8]), [_weight("w", [4, 3, 3, 3])])
+    assert "N: 4, K: 4" in cli("import", path, "--batch", "4").out
+    negative = cli("import", path, "--batch", "-3")
+    assert negative.code == 2 and "--batch must be a positive whole number, not -3" in negative.err
+    folder = cli("import", str(tmp_path))
+    assert folder.code == 2 and "is a folder" in folder.err

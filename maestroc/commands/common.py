@@ -7,7 +7,7 @@ import sys
 
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics
-from maestroc.frontend import load_file, load_hardware
+from maestroc.frontend import load_hardware
 from maestroc.hardware import HardwareSpec
 from maestroc.layertypes import LAYER_TYPES
 from maestroc.outputs import OutputWriter
@@ -51,25 +51,34 @@ def output_writer(args: argparse.Namespace) -> OutputWriter:
     return writer
 
 
-def load_inputs(network_path: str, hw_path: str | None,
-                 diagnostics: Diagnostics) -> tuple[ast.MappingFile | None, HardwareSpec | None]:
-    tree = load_file(network_path, diagnostics)
-    hardware = load_hardware(hw_path, diagnostics) if hw_path else None
-    if tree is not None and (not isinstance(tree, ast.MappingFile) or not tree.networks):
-        hint = " (give hardware files with --hw)" if tree.kind == "hw" else ""
-        diagnostics.error("E004", f"{network_path}: no `Network` to analyse: this is a {tree.kind} file{hint}")
-        return None, hardware
-    return tree, hardware  # type: ignore[return-value]
+def add_dataflow_options(parser: argparse.ArgumentParser) -> None:
+    """``--dataflow`` and ``--dataflow-for``: the templates that complete a model file."""
+    parser.add_argument("--dataflow", metavar="TEMPLATE.m",
+                        help="a model file's layers without a Dataflow get this template")
+    parser.add_argument("--dataflow-for", metavar="PATTERN=TEMPLATE.m", action="append",
+                        help="the template for the layers PATTERN names: a layer name, a glob of layer names "
+                             "(`conv*`) or a layer type (`DSCONV`); a name beats a glob, a glob a type (repeatable)")
 
 
-def templates_by_type(assignments: list[str] | None, command: str) -> dict[str, str] | None:
-    """``--dataflow-for TYPE=FILE`` options as {type: path}; None (after a message) if one is malformed."""
-    by_type = {}
+def dataflow_for(assignments: list[str] | None, command: str) -> dict[str, str] | None:
+    """``--dataflow-for PATTERN=FILE`` options as {pattern: path}; None (after a message) if one is malformed."""
+    rules: dict[str, str] = {}
     for assignment in assignments or []:
-        kind, _, path = assignment.partition("=")
-        if not path or kind not in LAYER_TYPES:
-            print(f"maestroc {command}: --dataflow-for {assignment!r}: expected TYPE=FILE with TYPE one of "
-                  f"{', '.join(LAYER_TYPES)}", file=sys.stderr)
+        pattern, _, path = assignment.partition("=")
+        if not pattern or not path:
+            print(f"maestroc {command}: --dataflow-for {assignment!r}: expected PATTERN=FILE, with PATTERN a layer "
+                  f"name, a glob of layer names or a layer type ({', '.join(LAYER_TYPES)})", file=sys.stderr)
             return None
-        by_type[kind] = path
-    return by_type
+        rules[pattern] = path
+    return rules
+
+
+def load_inputs(network_path: str, hw_path: str | None, diagnostics: Diagnostics, dataflow: str | None = None,
+                dataflow_rules: dict[str, str] | None = None) -> tuple[ast.MappingFile | None, HardwareSpec | None]:
+    """The checked network (a model completed by templates, if given) and hardware, as the Python API loads them."""
+    from maestroc.api import load_network
+
+    tree = load_network(network_path, diagnostics, dataflow, dataflow_rules)
+    hardware = load_hardware(hw_path, diagnostics) if hw_path else None
+    return tree, hardware
+

@@ -5,33 +5,44 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer, templates_by_type
-from maestroc.diagnostics import Diagnostics, print_diagnostics
-from maestroc.frontend import load_file, load_hardware
+from maestroc import ast
+from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, dataflow_for, output_writer
+from maestroc.diagnostics import Diagnostics, InputError, Span, print_diagnostics
+from maestroc.frontend import load_hardware
 from maestroc.outputs import table_console, table_text
+
+if TYPE_CHECKING:
+    from maestroc.api import CompileResult
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare", help="compare dataflows (or networks) side by side on one hardware design",
         description="Per layer and in total: runtime and energy of each variant (or the metrics chosen with "
-                    "--columns), and the fastest one. Variants are mapping files, or one model file with several "
-                    "--dataflow templates. A table wider than the terminal comes in stacked parts.")
+                    "--columns), and the fastest one. Variants "
+                    "are mapping files, or one model file with several --dataflow templates. Layers are matched by "
+                    "name (and position among layers of one name); every layer of every variant is shown. A table wider than the terminal comes in stacked "
+                    "parts.")
     p.add_argument("networks", metavar="NET.m", nargs="+", help="mapping files, or one model file with --dataflow")
     p.add_argument("--hw", metavar="HW.m", required=True, help="hardware file")
     p.add_argument("--dataflow", metavar="TEMPLATE.m", action="append", help="a template to try (repeatable)")
-    p.add_argument("--dataflow-for", metavar="TYPE=TEMPLATE.m", action="append",
-                   help="a fixed template for one layer type in every variant, e.g. DSCONV=dpt.m")
+    p.add_argument("--dataflow-for", metavar="PATTERN=TEMPLATE.m", action="append",
+                   help="a fixed template in every variant for the layers PATTERN names: a layer name, a glob of "
+                        "layer names or a layer type, e.g. DSCONV=dpt.m (repeatable)")
+    p.add_argument("--emit", choices=("table", "csv", "best"), default="table",
+                   help="the table, the table as CSV, or (with --dataflow) the model file with each layer's "
+                        "fastest template written in")
     p.add_argument("--columns", metavar="LIST", default="runtime,energy", type=_columns,
                    help="comma-separated metrics per variant (default runtime,energy); from: "
                         + ", ".join(_metric_names()))
-    p.add_argument("--emit", choices=("table", "csv"), default="table")
     add_output_options(p, inputs=("networks", "hw", "dataflow", "dataflow_for"), metavar="FILE",
-                       help="write the table (or CSV) to FILE instead of stdout (an existing FILE only with --force)")
+                       help="write the table (CSV, or the best model file) to FILE instead of stdout (an existing "
+                            "FILE only with --force)")
     p.set_defaults(run=run)
 
 
@@ -51,20 +62,19 @@ def _columns(text: str) -> tuple[str, ...]:
     return names
 
 
-def _compile_all(variants: list[tuple[str, str]], hardware: object) -> list | None:
-    """Compile every variant, with a progress bar on stderr when it is a terminal; None on an input error."""
-    from maestroc.api import compile as compile_source
-    from maestroc.diagnostics import InputError
+def _analyse_all(variants: list, hardware: object) -> list | None:
+    """Analyse every variant, with a progress bar on stderr when it is a terminal; None on an input error."""
+    from maestroc.api import analyse
 
     console = Console(file=sys.stderr)
     results = []
-    with Progress(TextColumn("compiling {task.fields[variant]}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn("analysing {task.fields[variant]}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("compare", total=len(variants), variant="")
-        for name, source in variants:
+        for name, tree, _ in variants:
             progress.update(task, variant=name)
             try:
-                results.append((name, compile_source(source, hardware)))
+                results.append((name, analyse(tree, hardware)))
             except InputError as error:
                 progress.stop()
                 print(f"maestroc compare: variant {name} cannot be analysed:", file=sys.stderr)
@@ -75,44 +85,53 @@ def _compile_all(variants: list[tuple[str, str]], hardware: object) -> list | No
 
 
 def run(args: argparse.Namespace) -> int:
+    from maestroc.api import load_network
     from maestroc.report import render_comparison
-    from maestroc.templates import TemplateError, apply_templates, load_template
+    from maestroc.templates import TemplateChoice, assign, load_choice, merged_tree
 
     writer = output_writer(args)
+    rules = dataflow_for(args.dataflow_for, "compare")
+    if rules is None:
+        return EXIT_INPUT
+    if args.dataflow and len(args.networks) != 1:
+        print("maestroc compare: with --dataflow give exactly one model file", file=sys.stderr)
+        return EXIT_INPUT
+    if not args.dataflow and len(args.networks) < 2:
+        print("maestroc compare: give two or more mapping files, or one model with --dataflow", file=sys.stderr)
+        return EXIT_INPUT
+    if args.emit == "best" and not args.dataflow:
+        print("maestroc compare: --emit best needs one model file and --dataflow templates to choose from",
+              file=sys.stderr)
+        return EXIT_INPUT
     diagnostics = Diagnostics()
     hardware = load_hardware(args.hw, diagnostics)
-    variants: list[tuple[str, str]] = []  # (name, path or mapping text)
+    variants = []  # (name, checked tree, the templates' assignment or None)
     if args.dataflow:
-        if len(args.networks) != 1:
-            print("maestroc compare: with --dataflow give exactly one model file", file=sys.stderr)
-            return EXIT_INPUT
-        model = load_file(args.networks[0], diagnostics, "mapping")
-        type_paths = templates_by_type(args.dataflow_for, "compare")
-        if type_paths is None:
-            return EXIT_INPUT
-        by_type = {kind: load_file(path, diagnostics, "mapping") for kind, path in type_paths.items()}
-        templates = [(Path(p).stem, load_file(p, diagnostics, "mapping")) for p in args.dataflow]
-        if model is None or diagnostics.has_errors or hardware is None:
-            print_diagnostics(diagnostics)
-            return EXIT_INPUT
-        try:
-            fixed = {k: load_template(t) for k, t in by_type.items()}  # type: ignore[arg-type]
-            for name, tree in templates:
-                variants.append((name, apply_templates(model, load_template(tree), fixed)))  # type: ignore[arg-type]
-        except TemplateError as error:
-            print(f"maestroc compare: {error}", file=sys.stderr)
-            return EXIT_INPUT
+        model = load_network(args.networks[0], diagnostics)
+        fixed = load_choice(None, list(rules.items()), diagnostics)
+        for path in args.dataflow:
+            template = load_choice(path, [], diagnostics)
+            if model is None or fixed is None or template is None:
+                continue
+            assignment = assign(model, TemplateChoice(template.default, fixed.rules), diagnostics)
+            tree = merged_tree(model, assignment, diagnostics) if assignment is not None else None
+            variants.append((Path(path).stem, tree, assignment))
     else:
-        if len(args.networks) < 2:
-            print("maestroc compare: give two or more mapping files, or one model with --dataflow", file=sys.stderr)
-            return EXIT_INPUT
-        variants = [(Path(p).stem, p) for p in args.networks]
-    if hardware is None:
+        for path in args.networks:
+            variants.append((Path(path).stem, load_network(path, diagnostics, None, rules), None))
+    if hardware is None or diagnostics.has_errors:
         print_diagnostics(diagnostics)
         return EXIT_INPUT
-    results = _compile_all(variants, hardware)
+    results = _analyse_all(variants, hardware)
     if results is None:
         return EXIT_INPUT
+    if args.emit == "best":
+        text = _best(model, variants, results, diagnostics)
+        print_diagnostics(diagnostics)
+        if text is None:
+            return EXIT_INPUT
+        writer.write(args.output, text)
+        return EXIT_OK
     table, csv_text = render_comparison(results, args.columns)
     if args.emit == "csv":
         writer.write(args.output, csv_text)
@@ -121,3 +140,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         table_console().print(table)
     return EXIT_OK
+
+
+def _best(model: ast.MappingFile, variants: list, results: list, diagnostics: Diagnostics) -> str | None:
+    """The model's text with each templated layer given the template of its fastest variant (the first on ties)."""
+    from maestroc.templates import merged_text
+
+    runtimes = [_runtime_by_layer(result) for _, result in results]
+    best = []
+    for position, (layer, _) in enumerate(variants[0][2]):
+        times = [by_span[layer.name_span] for by_span in runtimes]
+        best.append((layer, variants[times.index(min(times))][2][position][1]))
+    return merged_text(model, best, diagnostics)
+
+
+def _runtime_by_layer(result: CompileResult) -> dict[Span, int]:
+    """Each analysed layer's runtime, keyed by the span of its name in the model (names may repeat)."""
+    analysed = [ir for ir in result.network.layers if ir.name not in result.network.illegal and ir.levels]
+    return {ir.span: m.runtime for ir, m in zip(analysed, result.layers)}

@@ -7,7 +7,8 @@ import sys
 from dataclasses import replace
 
 from maestroc import ast, install_hint
-from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, load_inputs, output_writer
+from maestroc.commands.common import (EXIT_INPUT, EXIT_OK, add_dataflow_options, add_output_options, dataflow_for,
+                                      load_inputs, output_writer)
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR, format_network
@@ -22,8 +23,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "compile", help="run the pass pipeline on a network (and its hardware)",
         description="Lower a mapping file through the pass pipeline (see `maestroc passes`) and print the "
                     "result. The IR can be printed before or after any pass.")
-    p.add_argument("network", metavar="NET.m", help="mapping file (layers with dataflows)")
+    p.add_argument("network", metavar="NET.m", help="mapping file (layers with dataflows), or a model file with "
+                   "--dataflow/--dataflow-for")
     p.add_argument("--hw", metavar="HW.m", help="hardware file; needed to size the cluster levels")
+    add_dataflow_options(p)
     p.add_argument("--emit", choices=("report", "csv", "json", "reuse", "plot", "ir", "none"), default=None,
                    help="what to print: a report table (default with --hw), MAESTRO's CSV, JSON, the cost "
                         "expressions (reuse), or the IR (default without --hw)")
@@ -35,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fix-energy-carry", action="store_true",
                    help="CSV energy: use each layer's own L1 counts, not MAESTRO's carried-over ones "
                         "(docs/deviations.md)")
-    add_output_options(p, inputs=("network", "hw"), metavar="FILE",
+    add_output_options(p, inputs=("network", "hw", "dataflow", "dataflow_for"), metavar="FILE",
                        help="write the output to FILE instead of stdout (docs/outputs.md: never over an input, "
                             "an existing file only with --force)")
     p.add_argument("--layer", metavar="NAME", help="show only this layer (IR and cost outputs)")
@@ -98,6 +101,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
                 diagnostics: Diagnostics, writer: OutputWriter) -> None:
     """Evaluate the cost expressions and write the requested output."""
     # The cost model needs sympy; imported here so that parse and lint start fast.
+    from maestroc.api import report_capacity
     from maestroc.metrics import evaluate_network
     from maestroc.expressions import format_reuse
     from maestroc.report import (
@@ -116,7 +120,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     layers = evaluate_network(network, hardware, maestro_quirk=not args.fix_energy_carry)
     if not layers and diagnostics.has_errors:
         return  # every layer failed: the diagnostics say why; no empty table or bare CSV header
-    _report_capacity(network, hardware, layers, diagnostics, strict=args.strict)
+    report_capacity(network, hardware, layers, diagnostics, strict=args.strict)
     if emit == "csv":
         writer.write(args.output, format_csv(network.name, layers, maestro_names=args.layer_names == "maestro"))
         for note in csv_notes(hardware):
@@ -135,24 +139,6 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
         table_console().print(render_report(network.name, hardware, layers))
 
 
-def _report_capacity(network: NetworkIR, hardware: HardwareSpec, layers: list, diagnostics: Diagnostics,
-                     strict: bool) -> None:
-    """One diagnostic per exceeded limit (C401-C404), at the worst layer; the report marks every layer."""
-    from maestroc.report import capacity_findings
-
-    by_code: dict[str, list[tuple[int, str, str]]] = {}
-    for m in layers:
-        for code, message, need in capacity_findings(m, hardware):
-            by_code.setdefault(code, []).append((need, m.name, message))
-    spans = {layer.name: layer.span for layer in network.layers}
-    for code, items in sorted(by_code.items()):
-        need, worst, message = max(items)
-        names = ", ".join(f"`{name}`" for _, name, _ in items[:4]) + (", ..." if len(items) > 4 else "")
-        add = diagnostics.error if strict else diagnostics.warning
-        add(code, message + (f" ({len(items)} layers exceed it: {names})" if len(items) > 1 else ""), spans[worst],
-            helps=[] if strict else ["marked with `!` in the report; --strict makes this an error"])
-
-
 def run(args: argparse.Namespace) -> int:
     diagnostics = Diagnostics()
     unknown = [n for n in (args.print_ir_after or []) + (args.print_ir_before or []) + [args.stop_after or ""]
@@ -160,7 +146,10 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"maestroc: unknown pass {unknown[0]!r}; passes: {', '.join(PASS_NAMES)}", file=sys.stderr)
         return EXIT_INPUT
-    tree, hardware = load_inputs(args.network, args.hw, diagnostics)
+    rules = dataflow_for(args.dataflow_for, "compile")
+    if rules is None:
+        return EXIT_INPUT
+    tree, hardware = load_inputs(args.network, args.hw, diagnostics, args.dataflow, rules)
     if tree is None or diagnostics.has_errors:
         print_diagnostics(diagnostics)
         return EXIT_INPUT

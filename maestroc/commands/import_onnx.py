@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"maestroc import: needs the onnx package: {install_hint('onnx')}", file=sys.stderr)
         return EXIT_INPUT
     from maestroc.onnx_import import ImportError_, import_onnx
+    if Path(args.model).is_dir():
+        print(f"maestroc import: {args.model}: is a folder, not an ONNX file", file=sys.stderr)
+        return EXIT_INPUT
     if not Path(args.model).is_file():
         print(f"maestroc import: {args.model}: no such file", file=sys.stderr)
         return EXIT_INPUT
