@@ -293,7 +293,7 @@ def render_comparison(results: list, columns: tuple[str, ...] = ("runtime", "ene
             else:
                 values = [metric.network(list(cell)) if row.is_total else metric.layer(cell[0]) for metric in metrics]
             cells += [_cell(value, metric, peak=row.is_total) for value, metric in zip(values, metrics)]
-        fastest = " ".join(names[i] for i in row.fastest)
+        fastest = " = ".join(names[i] for i in row.fastest)
         if row.is_total:
             table.add_section()
         table.add_row(row.layer, *cells, fastest)

@@ -177,8 +177,8 @@ def test_compare_columns(cli, capsys: pytest.CaptureFixture[str]) -> None:
 def test_compare_names_every_fastest_on_a_tie() -> None:
     result = tiny_layers()
     table, csv_text = render_comparison([("a", result), ("b", result)], tuple(COMPARE_METRICS))
-    assert all(line.endswith(",a b") for line in csv_text.splitlines()[1:])
-    assert "a b" in rendered(table, 100)
+    assert all(line.endswith(",a = b") for line in csv_text.splitlines()[1:])
+    assert "a = b" in rendered(table, 100)
 
 
 def test_reuse_latex_is_latex() -> None:
@@ -255,8 +255,8 @@ def test_dse_tables_fit(cli, monkeypatch, tmp_path: Path, width: int) -> None:
 def test_compare_shows_progress_on_a_terminal_only(cli, monkeypatch) -> None:
     monkeypatch.delenv("COLUMNS", raising=False)
     redirected = cli(*compare_args())
-    assert redirected.code == 0 and "compiling" not in redirected.err
+    assert redirected.code == 0 and "analysing" not in redirected.err
     monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
     terminal = cli(*compare_args())
     assert terminal.code == 0
-    assert "compiling" in terminal.err and f"{len(DATAFLOWS)}/{len(DATAFLOWS)}" in terminal.err
+    assert "analysing" in terminal.err and f"{len(DATAFLOWS)}/{len(DATAFLOWS)}" in terminal.err
