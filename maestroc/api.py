@@ -11,6 +11,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 
+from maestroc.coverage import network_gaps, report_gaps
 from maestroc.diagnostics import Diagnostics, InputError
 from maestroc.frontend import load_hardware, load_mapping
 from maestroc.hardware import HardwareSpec
@@ -78,6 +79,7 @@ def compile_files(mapping_path: str, hardware: str | HardwareSpec, maestro_energ
     if network is None or (diagnostics.has_errors and not allow_illegal):
         raise InputError(diagnostics)
     layers = evaluate_network(network, spec, maestro_energy_quirk)
+    report_gaps(network_gaps(network), diagnostics, strict=False)
     return CompileResult(network, spec, layers, diagnostics)
 
 

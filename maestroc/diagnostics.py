@@ -87,6 +87,7 @@ CODES: dict[str, str] = {
     "C402": "a layer needs more L2 than the hardware has (an error with --strict)",
     "C403": "a layer needs more NoC bandwidth than the hardware has (an error with --strict)",
     "C404": "a layer needs more off-chip bandwidth than the hardware has (an error with --strict)",
+    "C405": "the MACs the dataflow counts differ from the layer's true count (an error with --strict)",
 }
 
 

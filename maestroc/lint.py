@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Callable, Iterable, Iterator
 
+from maestroc.coverage import loop_causes, stride_causes
 from maestroc.diagnostics import CODES, SOURCES, Diagnostic, Severity, Span
 from maestroc.ir import LayerIR, Level, Loop, NetworkIR
 from maestroc.layertypes import OUTPUT_DIMS, SLIDING
@@ -233,7 +234,12 @@ def check_implicit_unroll(layer: LayerIR, network: NetworkIR) -> Iterator[Findin
             yield Finding(layer.span, f"dimension `{loop.dim}` ({loop.size}) of layer `{layer.name}` is not in the "
                           "dataflow: it is unrolled in one step (`TemporalMap"
                           f"({loop.size},{loop.size}) {loop.dim}`), which needs a buffer for all of it",
-                          helps=(f"map `{loop.dim}` explicitly, e.g. `TemporalMap(1,1) {loop.dim};`",))
+                          helps=(f"map `{loop.dim}` explicitly, e.g. `{_explicit_map(loop.dim)}`",))
+
+
+def _explicit_map(dim: str) -> str:
+    """A directive for a dimension left out: a filter dimension must be mapped whole (L104)."""
+    return f"TemporalMap(Sz({dim}),Sz({dim})) {dim};" if dim in ("R", "S") else f"TemporalMap(1,1) {dim};"
 
 
 def check_stride_discards_offset(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
@@ -260,6 +266,39 @@ def check_dim_mapped_twice(layer: LayerIR, network: NetworkIR) -> Iterator[Findi
                               f"`{layer.name}` (first at line {first.span.line}): MAESTRO iterates the first "
                               "directive but sizes its tiles by the last",
                               helps=(f"keep one directive on `{loop.dim}` per level",))
+
+
+def _tiling_findings(layer: LayerIR, kind: str) -> Iterator[Finding]:
+    """The coverage causes (maestroc.coverage.loop_causes) of every user directive, at every level."""
+    for index, level in _levels(layer):
+        extents = level.dim_table()
+        for loop in level.loops:
+            if loop.from_user and loop.dim in extents and level.find(loop.dim) is loop:
+                for cause in loop_causes(layer, loop, extents[loop.dim]):
+                    if cause.kind == kind:
+                        yield Finding(loop.span, f"`{loop.dim}` at {_level_label(index)} of layer `{layer.name}`: "
+                                      f"{cause.message}", helps=(cause.help,))
+
+
+def check_offset_leaves_gaps(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    yield from _tiling_findings(layer, "gaps")
+
+
+def check_tile_repeats_work(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    yield from _tiling_findings(layer, "repeats")
+
+
+def check_stride_wider_than_window(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    if not layer.levels:
+        return
+    span = next((loop.span for loop in layer.levels[0].loops if loop.span is not None and "stride" in loop.origin),
+                layer.span)
+    for cause in stride_causes(layer):
+        if cause.kind == "wide-stride":
+            yield Finding(span, f"layer `{layer.name}`: {cause.message}",
+                          notes=("compile warns (C405) when the layer's MAC count comes out wrong",),
+                          helps=("if the layer is meant this way, silence the rule on this directive with "
+                                 "`// maestroc: disable=stride-wider-than-window`",))
 
 
 def check_copied_dataflow(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
@@ -301,6 +340,15 @@ RULES: tuple[Rule, ...] = (
          check_copied_dataflow),
     Rule("L207", "dim-mapped-twice", Severity.WARNING, "a dimension mapped by two directives of one level",
          check_dim_mapped_twice),
+    Rule("L208", "offset-leaves-gaps", Severity.WARNING,
+         "an offset larger than the tile: elements (or outputs) between tiles are never computed",
+         check_offset_leaves_gaps),
+    Rule("L209", "tile-repeats-work", Severity.WARNING,
+         "overlapping tiles, or a tile wider than its dimension with a small offset: MACs counted twice or wrongly",
+         check_tile_repeats_work),
+    Rule("L210", "stride-wider-than-window", Severity.WARNING,
+         "a stride wider than the filter window: MAESTRO's stride rule may miscount the outputs",
+         check_stride_wider_than_window),
 )
 
 RULES_BY_KEY: dict[str, Rule] = {key: rule for rule in RULES for key in (rule.code, rule.name)}

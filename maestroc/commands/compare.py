@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     for name, source in variants:
         try:
             results.append((name, compile_source(source, hardware)))
+            print_diagnostics(results[-1][1].diagnostics)  # warnings, e.g. C405 (MACs not the layer's)
         except InputError as error:
             print(f"maestroc compare: variant {name} cannot be analysed:", file=sys.stderr)
             print_diagnostics(error.diagnostics)

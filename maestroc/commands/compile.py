@@ -32,7 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "expressions (reuse), or the IR (default without --hw)")
     p.add_argument("--latex", action="store_true", help="with --emit reuse: print the expressions as LaTeX")
     p.add_argument("--strict", action="store_true",
-                   help="make a layer that exceeds the hardware's L1/L2 size or bandwidth an error (exit 2)")
+                   help="make a layer that exceeds the hardware's L1/L2 size or bandwidth, or whose MAC count is not "
+                        "the layer's true count (C405), an error (exit 2)")
     p.add_argument("--layer-names", choices=("maestro", "written"), default="maestro",
                    help="CSV layer names: MAESTRO's (`Conv2d-1` prints as `1`, the default) or as written")
     p.add_argument("--fix-energy-carry", action="store_true",
@@ -94,6 +95,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
                 diagnostics: Diagnostics) -> None:
     """Evaluate the cost expressions and write the requested output."""
     # The cost model needs sympy; imported here so that parse and lint start fast.
+    from maestroc.coverage import network_gaps, report_gaps
     from maestroc.metrics import evaluate_network
     from maestroc.report import (
         draw_layers,
@@ -105,6 +107,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
 
     if args.layer:
         network = replace(network, layers=tuple(layer for layer in network.layers if layer.name == args.layer))
+    report_gaps(network_gaps(network), diagnostics, strict=args.strict)
     if emit == "reuse":
         write_output(args.output, format_reuse(network, latex=args.latex))
         return
