@@ -88,6 +88,7 @@ class LoopCause(NamedTuple):
     kind: str
     message: str
     help: str
+    dim: str = ""  # the dimension whose stride causes it (stride causes)
 
 
 def loop_causes(layer: LayerIR, loop: Loop, extent: int) -> list[LoopCause]:
@@ -161,26 +162,34 @@ def stride_causes(layer: LayerIR) -> list[LoopCause]:
                            f"MAESTRO derives `{reference}` as `{output} + {window_dim} - 1` without the stride and "
                            f"computes {(declared[output] - 1) // stride + 1} outputs, not {declared[output]}",
                            f"declare `{reference}: {(declared[output] - 1) * stride + window}` (the input rows "
-                           f"for {declared[output]} outputs at stride {stride}) instead of `{output}`"))
+                           f"for {declared[output]} outputs at stride {stride}) instead of `{output}`", reference))
         elif stride > window:
             causes.append(LoopCause("wide-stride", f"stride {stride} on `{reference}` is wider than the filter `{window_dim}` = {window}: "
                            f"MAESTRO folds the stride into tiles of `{reference}` whose edge tile it counts wrongly",
-                           f"use a stride of at most {window} on `{reference}`"))
+                           f"use a stride of at most {window} on `{reference}`", reference))
     return causes
+
+
+def _first_span(layer: LayerIR, dim: str) -> Span:
+    """The user's first top-level directive over ``dim`` (where its stride shows), else the layer's name."""
+    loops = layer.levels[0].loops if layer.levels else ()
+    return next((loop.span for loop in loops if loop.dim == dim and loop.span is not None), layer.span)
 
 
 def layer_causes(layer: LayerIR) -> tuple[Cause, ...]:
     """Every cause of a coverage gap in the layer's top level, its stride and its batch."""
     causes = []
-    stride_span = next((loop.span for level in layer.levels for loop in level.loops
-                        if loop.span is not None and "stride" in loop.origin), None) or layer.span
     for cause in stride_causes(layer):
-        causes.append(Cause(stride_span, cause.message, cause.help))
+        causes.append(Cause(_first_span(layer, cause.dim), cause.message, cause.help))
     if layer.levels:
         top = layer.levels[0]
         extents = top.dim_table()
         seen: set[str] = set()
         for loop in top.loops:
+            if loop.dim in seen and loop.from_user:
+                causes.append(Cause(loop.span, f"`{loop.dim}` is mapped twice at level 0: MAESTRO iterates the "
+                                    "first directive but sizes its tiles by this one", f"keep one directive on "
+                                    f"`{loop.dim}` per level"))
             if loop.dim in seen or loop.dim not in extents:
                 continue
             seen.add(loop.dim)
@@ -246,12 +255,17 @@ def covers(network: NetworkIR) -> bool:
 
 
 def report_gaps(gaps: list[CoverageGap], diagnostics: Diagnostics, strict: bool) -> None:
-    """One diagnostic per layer: a warning (MAESTRO's number is kept), an error with ``strict``."""
+    """One diagnostic per layer: a warning (MAESTRO's number is kept), an error with ``strict``.
+
+    It points at the first cause; the others are shown at their own text.
+    """
     add = diagnostics.error if strict else diagnostics.warning
     for gap in gaps:
-        notes = [c.message for c in gap.causes] or [
-            "no single directive explains it: the edge tiles of the top level are counted differently"]
+        first, others = (gap.causes[0], gap.causes[1:]) if gap.causes else (None, ())
+        notes = [first.message if first else "no single directive explains it: the edge tiles of the top level "
+                 "are counted differently"]
         if not strict:
             notes.append("maestroc prints MAESTRO's count; --strict makes this an error")
-        add(CODE, gap.message, gap.span, notes=notes, helps=[c.help for c in gap.causes if c.help],
-            related=[(c.span, "cause") for c in gap.causes[1:] if c.span != gap.span])
+        add(CODE, gap.message, gap.span, notes=notes,
+            helps=list(dict.fromkeys(c.help for c in gap.causes if c.help)),
+            related=[(c.span, c.message) for c in others])

@@ -289,13 +289,10 @@ def check_tile_repeats_work(layer: LayerIR, network: NetworkIR) -> Iterator[Find
 
 
 def check_stride_wider_than_window(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
-    if not layer.levels:
-        return
-    span = next((loop.span for loop in layer.levels[0].loops if loop.span is not None and "stride" in loop.origin),
-                layer.span)
     for cause in stride_causes(layer):
         if cause.kind == "wide-stride":
-            yield Finding(span, f"layer `{layer.name}`: {cause.message}",
+            loop = layer.levels[0].find(cause.dim) if layer.levels else None
+            yield Finding(loop.span if loop and loop.span else layer.span, f"layer `{layer.name}`: {cause.message}",
                           notes=("compile warns (C405) when the layer's MAC count comes out wrong",),
                           helps=("if the layer is meant this way, silence the rule on this directive with "
                                  "`// maestroc: disable=stride-wider-than-window`",))

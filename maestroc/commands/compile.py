@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 from dataclasses import replace
 
@@ -11,12 +12,13 @@ from rich.console import Console
 
 from maestroc import ast
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, load_inputs, output_dir_ready
-from maestroc.diagnostics import Diagnostics, print_diagnostics
+from maestroc.diagnostics import Diagnostics, Severity, print_diagnostics
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR, format_network
 from maestroc.outputs import table_console, write_output
 from maestroc.passes import PASS_NAMES, PIPELINE
 from maestroc.pipeline import Pass, PassContext, run_pipeline
+from maestroc.sema import MAX_VALUE, check_mapping
 from maestroc.verify import verify
 
 
@@ -161,13 +163,24 @@ def run(args: argparse.Namespace) -> int:
         values = {}
         for assignment in args.set:
             name, _, value = assignment.partition("=")
-            if name not in {c.name for c in tree.constants} or not value.strip().isdigit() or int(value) < 1:
+            # ASCII digits only: str.isdigit() also accepts superscripts such as `²`, which int() refuses.
+            if name not in {c.name for c in tree.constants} or not re.fullmatch(r"[0-9]+", value.strip()) \
+                    or not 1 <= int(value) <= MAX_VALUE:
                 known = ", ".join(c.name for c in tree.constants) or "none"
-                print(f"maestroc compile: --set {assignment!r}: expected CONSTANT=POSITIVE_NUMBER with a Constant "
-                      f"of the file (known: {known})", file=sys.stderr)
+                print(f"maestroc compile: --set {assignment!r}: expected CONSTANT=NUMBER, a whole number from 1 to "
+                      f"2^62, with a Constant of the file (known: {known})", file=sys.stderr)
                 return EXIT_INPUT
             values[name] = int(value)
         tree = ast.with_constants(tree, values)
+        # The new values must pass the same checks as written ones (e.g. a filter larger than its input).
+        rechecked = Diagnostics()
+        check_mapping(tree, rechecked)
+        for diagnostic in rechecked:
+            if diagnostic.severity is Severity.ERROR:
+                diagnostics.add(diagnostic)
+        if diagnostics.has_errors:
+            print_diagnostics(diagnostics)
+            return EXIT_INPUT
     if args.layer and args.layer not in {layer.name for layer in tree.networks[0].layers}:
         print(f"maestroc: no layer named {args.layer!r} in {args.network}", file=sys.stderr)
         return EXIT_INPUT
