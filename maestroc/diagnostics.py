@@ -62,6 +62,7 @@ CODES: dict[str, str] = {
     "E103": "missing punctuation (`;`, `)`, `{`, `,`, `:`)",
     "E104": "unknown or misspelled keyword",
     "E105": "unexpected end of file (unclosed `{`)",
+    "E106": "blocks nested too deeply (more than 64 `{` levels)",
     "E201": "unknown layer type",
     "E202": "unknown dimension name",
     "E203": "dimension declared twice with different sizes",
@@ -159,6 +160,14 @@ class InputError(Exception):
         self.diagnostics = diagnostics
 
 
+def normalise_newlines(text: str) -> str:
+    """``\r\n`` and a lone ``\r`` become ``\n``: the lines the parser counts and the lines shown are the same.
+
+    (``str.splitlines`` would also split at form feeds and other separators the parser does not count.)
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class SourceRegistry:
     """The text of every file read, so that any stage's span can be shown with a caret."""
 
@@ -166,7 +175,8 @@ class SourceRegistry:
         self._lines: dict[str, list[str]] = {}
 
     def add(self, path: str, text: str) -> None:
-        self._lines[path] = text.splitlines()
+        lines = normalise_newlines(text).split("\n")
+        self._lines[path] = lines[:-1] if lines and lines[-1] == "" else lines
 
     def lines(self, path: str) -> list[str]:
         return self._lines.get(path, [])

@@ -22,6 +22,9 @@ from maestroc.sema import MAX_VALUE, check_mapping
 from maestroc.verify import verify
 
 
+COST_OUTPUTS = ("report", "csv", "json", "reuse", "plot")
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compile", help="run the pass pipeline on a network (and its hardware)",
@@ -48,7 +51,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--print-ir-after", metavar="PASS", action="append", help="print the IR after PASS (repeatable)")
     p.add_argument("--print-ir-before", metavar="PASS", action="append", help="print the IR before PASS (repeatable)")
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass")
-    p.add_argument("--stop-after", metavar="PASS", help="stop the pipeline after PASS")
+    p.add_argument("--stop-after", metavar="PASS",
+                   help="stop the pipeline after PASS and print the IR there (cost outputs need the whole pipeline)")
     p.add_argument("--time-passes", action="store_true", help="print a table of time per pass (stderr)")
     p.add_argument("--verify-each", action="store_true", help="check the IR invariants after every pass")
     p.add_argument("--dump-dir", metavar="DIR", help="write IR dumps to DIR, one numbered file per dump")
@@ -155,6 +159,12 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"maestroc: unknown pass {unknown[0]!r}; passes: {', '.join(PASS_NAMES)}", file=sys.stderr)
         return EXIT_INPUT
+    # Stopping after the last pass runs the whole pipeline; stopping earlier leaves no costs to print.
+    stops_early = args.stop_after not in (None, PASS_NAMES[-1])
+    if stops_early and args.emit in COST_OUTPUTS:
+        print(f"maestroc compile: --emit {args.emit} needs the whole pipeline, but --stop-after {args.stop_after} "
+              f"stops it early; use --emit ir (the default with --stop-after) to see the IR there", file=sys.stderr)
+        return EXIT_INPUT
     tree, hardware = load_inputs(args.network, args.hw, diagnostics)
     if tree is None or diagnostics.has_errors:
         print_diagnostics(diagnostics)
@@ -195,11 +205,11 @@ def run(args: argparse.Namespace) -> int:
         lines += [f"{t.name:<16}{t.seconds:>10.4f}{t.seconds / total:>8.1%}" for t in result.timings]
         lines.append(f"{'total':<16}{total:>10.4f}")
         print("\n".join(lines), file=sys.stderr)
-    emit = args.emit or ("report" if hardware is not None else "ir")
+    emit = args.emit or ("report" if hardware is not None and not stops_early else "ir")
     if emit == "plot" and not args.output:
         print("maestroc compile: --emit plot needs -o FILE.png", file=sys.stderr)
         return EXIT_INPUT
-    if emit in ("report", "csv", "json", "reuse", "plot") and isinstance(result.ir, NetworkIR) and not args.stop_after:
+    if emit in COST_OUTPUTS and isinstance(result.ir, NetworkIR):
         if hardware is None:
             print(f"maestroc compile: --emit {emit} needs a hardware file (--hw HW.m)", file=sys.stderr)
             return EXIT_INPUT
