@@ -83,12 +83,16 @@ class CoverageGap:
 
 
 class LoopCause(NamedTuple):
-    """Why one directive does not tile its dimension exactly once: ``gaps`` or ``repeats``."""
+    """Why a directive (or a stride) does not tile its dimension exactly once.
+
+    ``kind``: ``gaps`` (work left out), ``repeats`` (work counted twice or miscounted),
+    ``declared-output`` (a declared ``Y'`` widened without its stride) or ``wide-stride``.
+    """
 
     kind: str
     message: str
     help: str
-    dim: str = ""  # the dimension whose stride causes it (stride causes)
+    dim: str = ""  # for a stride cause: the dimension whose stride it is
 
 
 def loop_causes(layer: LayerIR, loop: Loop, extent: int) -> list[LoopCause]:
@@ -106,7 +110,7 @@ def loop_causes(layer: LayerIR, loop: Loop, extent: int) -> list[LoopCause]:
         window = layer.dim_table().get(window_dim, 1) - 1
         stride = layer.stride_of(dim)
         if stride != 1:
-            return _strided_tile_causes(loop, window + 1, stride, kind, window_dim)
+            return _strided_tile_causes(loop, window + 1, stride, kind)
     step = size - window  # outputs (elements) one tile makes
     if step <= 0:
         return []  # no output at all: the error rule L109
@@ -116,20 +120,20 @@ def loop_causes(layer: LayerIR, loop: Loop, extent: int) -> list[LoopCause]:
              if window else f"write `{kind}({exact},{exact}) {dim};`: the offset equals the tile")
     if size >= extent:  # one tile holds the whole dimension
         if size > extent and offset < extent:
-            return [LoopCause("repeats", f"the tile ({size}) is wider than `{dim}` ({extent}) and the offset ({offset}) is smaller than "
-                     f"`{dim}`: MAESTRO sizes the partial tile as `{dim}` - offset = {extent - offset}, not {extent}",
-                     help_)]
+            return [LoopCause("repeats", f"the tile ({size}) is wider than `{dim}` ({extent}) and the offset "
+                              f"({offset}) is smaller than `{dim}`: MAESTRO sizes the partial tile as `{dim}` - "
+                              f"offset = {extent - offset}, not {extent}", help_)]
         return []
     if offset > step:
         return [LoopCause("gaps", f"the offset ({offset}) is larger than the {what} ({step}): "
-                 f"{'outputs' if window else 'elements'} between tiles are never computed", help_)]
+                          f"{'outputs' if window else 'elements'} between tiles are never computed", help_)]
     if offset < step:
-        return [LoopCause("repeats", f"the offset ({offset}) is smaller than the {what} ({step}): neighbouring tiles overlap and "
-                 "their work is counted twice", help_)]
+        return [LoopCause("repeats", f"the offset ({offset}) is smaller than the {what} ({step}): neighbouring "
+                          "tiles overlap and their work is counted twice", help_)]
     return []
 
 
-def _strided_tile_causes(loop: Loop, window: int, stride: int, kind: str, window_dim: str) -> list[LoopCause]:
+def _strided_tile_causes(loop: Loop, window: int, stride: int, kind: str) -> list[LoopCause]:
     """A strided ``Y``/``X`` tile (the stride pass has folded the stride in) that holds several outputs."""
     if loop.size < window:
         return []
@@ -137,18 +141,14 @@ def _strided_tile_causes(loop: Loop, window: int, stride: int, kind: str, window
     counted = loop.size - window + 1
     if outputs == counted:
         return []
-    return [LoopCause("repeats", f"with stride {stride} a tile of {loop.size} rows holds {outputs} outputs, but MAESTRO counts "
-             f"{counted} (the count for stride 1)",
-             f"write `{kind}({window},1) {loop.dim};` (one output per tile; the stride sets the offset)")]
+    return [LoopCause("repeats", f"with stride {stride} a tile of {loop.size} rows holds {outputs} outputs, but "
+                      f"MAESTRO counts {counted} (the count for stride 1)",
+                      f"write `{kind}({window},1) {loop.dim};` (one output per tile; the stride sets the offset)")]
 
 
 def stride_causes(layer: LayerIR) -> list[LoopCause]:
-    """Each stride that can make MAESTRO's output rows differ from the true ones.
-
-    ``declared-output``: a declared ``Y'`` widened without its stride; ``wide-stride``:
-    a stride wider than the filter window.
-    """
-    causes = []
+    """Each stride that can make MAESTRO's output rows differ from the true ones."""
+    causes: list[LoopCause] = []
     declared = dict(layer.declared)
     if layer.layer_type == "GEMM":
         return causes
@@ -158,15 +158,18 @@ def stride_causes(layer: LayerIR) -> list[LoopCause]:
         if stride == 1:
             continue
         if output in declared:
-            causes.append(LoopCause("declared-output", f"`{output}: {declared[output]}` is declared with stride {stride} on `{reference}`: "
-                           f"MAESTRO derives `{reference}` as `{output} + {window_dim} - 1` without the stride and "
-                           f"computes {(declared[output] - 1) // stride + 1} outputs, not {declared[output]}",
-                           f"declare `{reference}: {(declared[output] - 1) * stride + window}` (the input rows "
-                           f"for {declared[output]} outputs at stride {stride}) instead of `{output}`", reference))
+            wanted = declared[output]
+            causes.append(LoopCause(
+                "declared-output", f"`{output}: {wanted}` is declared with stride {stride} on `{reference}`: MAESTRO "
+                f"derives `{reference}` as `{output} + {window_dim} - 1` without the stride and computes "
+                f"{(wanted - 1) // stride + 1} outputs, not {wanted}",
+                f"declare `{reference}: {(wanted - 1) * stride + window}` (the input rows for {wanted} outputs at "
+                f"stride {stride}) instead of `{output}`", reference))
         elif stride > window:
-            causes.append(LoopCause("wide-stride", f"stride {stride} on `{reference}` is wider than the filter `{window_dim}` = {window}: "
-                           f"MAESTRO folds the stride into tiles of `{reference}` whose edge tile it counts wrongly",
-                           f"use a stride of at most {window} on `{reference}`", reference))
+            causes.append(LoopCause(
+                "wide-stride", f"stride {stride} on `{reference}` is wider than the filter `{window_dim}` = {window}: "
+                f"MAESTRO folds the stride into tiles of `{reference}` whose edge tile it counts wrongly",
+                f"use a stride of at most {window} on `{reference}`", reference))
     return causes
 
 

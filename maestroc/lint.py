@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Callable, Iterable, Iterator
 
-from maestroc.coverage import loop_causes, stride_causes
+from maestroc.coverage import loop_causes, spatial_chunks, stride_causes
 from maestroc.diagnostics import CODES, SOURCES, Diagnostic, Severity, Span
 from maestroc.ir import LayerIR, Level, Loop, NetworkIR
 from maestroc.layertypes import OUTPUT_DIMS, SLIDING
@@ -191,12 +191,6 @@ def check_map_larger_than_dim(layer: LayerIR, network: NetworkIR) -> Iterator[Fi
                               helps=(f"use a size of at most {dims[loop.dim]}",))
 
 
-def _spatial_chunks(loop: Loop, extent: int) -> int:
-    if extent <= loop.size:
-        return 1
-    return -(-(extent - loop.size) // loop.offset) + 1
-
-
 def _spatial_splits(layer: LayerIR) -> Iterator[tuple[int, Level, Loop, int, int]]:
     """(level index, level, its first SpatialMap, that dimension's size, chunks) of each sized level."""
     for index, level in _levels(layer):
@@ -204,7 +198,7 @@ def _spatial_splits(layer: LayerIR) -> Iterator[tuple[int, Level, Loop, int, int
         dims = level.dim_table()
         if spatial and level.sub_clusters and spatial[0].dim in dims:
             loop = spatial[0]
-            yield index, level, loop, dims[loop.dim], _spatial_chunks(loop, dims[loop.dim])
+            yield index, level, loop, dims[loop.dim], spatial_chunks(loop, dims[loop.dim])
 
 
 def check_idle_sub_clusters(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:

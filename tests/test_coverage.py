@@ -9,10 +9,12 @@ from itertools import product
 from pathlib import Path
 
 import pytest
+from conftest import IN_CI, ROOT, shared_path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from test_walker import conv_layers, gemm_layers
+from walker import walk
 
-from conftest import IN_CI, ROOT, shared_path
 from maestroc.costmodel import LayerAnalysis, shape_key
 from maestroc.coverage import coverage_gap, network_gaps, true_macs
 from maestroc.diagnostics import Diagnostics
@@ -24,10 +26,9 @@ from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
 from maestroc.sema import check_mapping
 from maestroc.space import load_space
-from test_walker import conv_layers, gemm_layers
-from walker import walk
 
 HW = "num_pes: 64\nnoc_bw_cstr: 64\noffchip_bw_cstr: 64\n"
+PES_64 = HardwareSpec(num_pes=64)
 
 
 def conv(dims: str, dataflow: str, stride: str = "") -> str:
@@ -52,7 +53,7 @@ ISSUE_EXAMPLES = [
 ]
 
 
-def lower(text: str, hardware: HardwareSpec = HardwareSpec(num_pes=64)):
+def lower(text: str, hardware: HardwareSpec = PES_64):
     diagnostics = Diagnostics()
     tree = parse_text(text, diagnostics, path="<coverage>")
     check_mapping(tree, diagnostics)
@@ -120,7 +121,7 @@ def test_compile_warns_and_strict_fails(text: str, maestro: int, truth: int, cau
     net.write_text(text)
     hw.write_text(HW)
     result = cli("compile", str(net), "--hw", str(hw), "--emit", "csv")
-    assert result.code == 0 and "warning[C405]" in result.err and f"net.m:2:" in result.err
+    assert result.code == 0 and "warning[C405]" in result.err and "net.m:2:" in result.err
     row = next(csv.DictReader(io.StringIO(result.out), skipinitialspace=True))
     assert int(float(row["Num MACs"])) == maestro  # MAESTRO's number is kept
     strict = cli("compile", str(net), "--hw", str(hw), "--emit", "json", "--strict")

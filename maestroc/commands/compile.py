@@ -21,7 +21,6 @@ from maestroc.pipeline import Pass, PassContext, run_pipeline
 from maestroc.sema import MAX_VALUE, check_mapping
 from maestroc.verify import verify
 
-
 COST_OUTPUTS = ("report", "csv", "json", "reuse", "plot")
 
 
