@@ -78,6 +78,9 @@ class CoverageGap:
 
     @property
     def message(self) -> str:
+        if self.true_macs <= 0:
+            return (f"layer `{self.layer.name}` has no output: a filter is larger than the input it slides over "
+                    f"(the dataflow counts {self.model_macs:,} MACs)")
         return (f"layer `{self.layer.name}`: the dataflow counts {self.model_macs:,} MACs but the layer has "
                 f"{self.true_macs:,}: its tiles do not cover the layer exactly once")
 
@@ -181,7 +184,9 @@ def _first_span(layer: LayerIR, dim: str) -> Span:
 
 def layer_causes(layer: LayerIR) -> tuple[Cause, ...]:
     """Every cause of a coverage gap in the layer's top level, its stride and its batch."""
-    causes = []
+    causes = [Cause(layer.span, f"the filter `{SLIDING[OUTPUT_DIMS[output]]}` is larger than the input "
+                    f"`{OUTPUT_DIMS[output]}`: the layer has no output (the rule of E219)", "")
+              for output in OUTPUT_DIMS if layer.layer_type != "GEMM" and true_output_size(layer, output) < 1]
     for cause in stride_causes(layer):
         causes.append(Cause(_first_span(layer, cause.dim), cause.message, cause.help))
     if layer.levels:
@@ -233,7 +238,10 @@ def _spatial_edge_causes(layer: LayerIR) -> list[Cause]:
 
 
 def coverage_gap(layer: LayerIR, model_macs: int | None = None) -> CoverageGap | None:
-    """The gap between the model's MAC count and the layer's true count; None when they agree.
+    """The gap between the model's MAC count and the layer's true count; None when they agree on a positive count.
+
+    A layer with no output at all (a filter larger than its input, e.g. through a
+    swept Constant) is a gap too, even if both counts are 0.
 
     ``layer`` is a sized, legal layer of the IR; ``model_macs`` defaults to the
     cost model's count for it.
@@ -241,7 +249,7 @@ def coverage_gap(layer: LayerIR, model_macs: int | None = None) -> CoverageGap |
     if model_macs is None:
         model_macs = layer_cost(layer).top.macs
     expected = true_macs(layer)
-    if model_macs == expected:
+    if model_macs == expected and expected > 0:
         return None
     return CoverageGap(layer, model_macs, expected, layer_causes(layer))
 

@@ -173,3 +173,13 @@ def test_shared_inputs_that_trip_the_invariant_are_documented() -> None:
         network = run_pipeline(tree, PIPELINE, PassContext(Diagnostics(), hardware)).ir
         trips |= {(path.name, gap.layer.name) for gap in network_gaps(network)}
     assert trips == documented_trips()
+
+
+def test_dse_rejects_a_swept_filter_larger_than_the_input(tmp_path: Path) -> None:
+    net = tmp_path / "net.m"
+    net.write_text("Constant RR 3;\n" + conv("K: 16, C: 4, R: RR, S: 3, Y: 4, X: 10",
+                                             "SpatialMap(1,1) K; TemporalMap(1,1) C; TemporalMap(Sz(R),1) Y;"))
+    tree = load_mapping(str(net), Diagnostics())
+    space = load_space(None, ["num_pes=16", "RR=3,5"], ["runtime", "energy"], HardwareSpec())
+    result = explore(str(net), tree, space)
+    assert result.valid == 1 and "has no output" in result.errors["coverage"][1]
