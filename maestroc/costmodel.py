@@ -186,7 +186,7 @@ def mapping_tables(level: Level, parts: int) -> Tables:
 
 
 def halving_max(terms: list[Value], bound: int) -> Value:
-    """C6's running maximum halved after every case, ``o = (max(o, t) // 2`` for each term ``t``, in flat form.
+    """C6's running maximum halved after every case, ``o = max(o, t) // 2`` for each term ``t``, in flat form.
 
     For non-negative integers ``max(o, t) // 2 == max(o // 2, t // 2)`` and ``(x // 2) // 2 == x // 4``,
     so the result is ``max(t_i // 2**(n - i))``. Written as the running recurrence, the

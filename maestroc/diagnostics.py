@@ -161,7 +161,7 @@ class InputError(Exception):
 
 
 def normalise_newlines(text: str) -> str:
-    """``\r\n`` and a lone ``\r`` become ``\n``: the lines the parser counts and the lines shown are the same.
+    """CRLF and a lone CR become LF, so the lines the parser counts and the lines shown are the same.
 
     (``str.splitlines`` would also split at form feeds and other separators the parser does not count.)
     """
