@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from maestroc import ast, install_hint
+from maestroc.coverage import network_gaps, report_gaps
 from maestroc.diagnostics import Diagnostics, InputError
 from maestroc.frontend import load_file, load_hardware, load_source
 from maestroc.hardware import HardwareSpec, build_hardware, spec_from_dict
@@ -177,6 +178,7 @@ def analyse(tree: ast.MappingFile, spec: HardwareSpec, diagnostics: Diagnostics 
         raise InputError(diagnostics)
     layers = evaluate_network(network, spec, maestro_energy_quirk)
     report_capacity(network, spec, layers, diagnostics, strict)
+    report_gaps(network_gaps(network), diagnostics, strict=strict)
     if strict and diagnostics.has_errors:
         raise InputError(diagnostics)
     return CompileResult(network, spec, layers, diagnostics)

@@ -185,6 +185,19 @@ def mapping_tables(level: Level, parts: int) -> Tables:
     return Tables(mapped, unique, mapped_edge, unique_edge, n_edge)
 
 
+def halving_max(terms: list[Value], bound: int) -> Value:
+    """C6's running maximum halved after every case, ``o = max(o, t) // 2`` for each term ``t``, in flat form.
+
+    For non-negative integers ``max(o, t) // 2 == max(o // 2, t // 2)`` and ``(x // 2) // 2 == x // 4``,
+    so the result is ``max(t_i // 2**(n - i))``. Written as the running recurrence, the
+    expression nests once per case and overflows the recursion limit on dataflows with
+    thousands of cases; here it is one ``Max``. Every term is at most ``bound``, so the
+    terms divided by more than ``bound`` are 0 and left out.
+    """
+    count, deepest = len(terms), max(bound, 1).bit_length() - 1  # 2**deepest <= bound < 2**(deepest + 1)
+    return vmax(0, *(tdiv(term, 2 ** (count - i)) for i, term in enumerate(terms) if count - i <= deepest))
+
+
 def case_order(state_lists: list[list[State]]) -> Iterator[tuple[State, ...]]:
     """MAESTRO's enumeration of the cases (M3): a shifted odometer, case 0 all-Init."""
     counts = [len(s) for s in state_lists]
@@ -423,7 +436,7 @@ class LayerAnalysis:
         result = LevelResult()
         runtimes: list[Value] = []
         processed = 0
-        offchip: Value = 0
+        offchip_terms: list[Value] = []
         in_off: Value = 0
         out_off: Value = 0
         delays: dict[str, list[tuple[int, Value]]] = {"ingress": [], "egress": [], "compute": []}
@@ -484,8 +497,8 @@ class LayerAnalysis:
                 delay = vmax(in_off, delay, out_off)
                 # M16: a running maximum, halved after every case (MAESTRO divides by the
                 # unclamped compute delay and crashes on 0; maestroc uses the clamped one).
-                offchip = tdiv(vmax(offchip, tdiv(result.l2_req["output"], clamped),
-                                    tdiv(result.l2_req["input"] + result.l2_req["weight"], clamped)), 2)
+                offchip_terms.append(vmax(tdiv(result.l2_req["output"], clamped),
+                                          tdiv(result.l2_req["input"] + result.l2_req["weight"], clamped)))
             runtimes.append(occ * delay)
             result.macs += occ * macs
             if active == 0:
@@ -504,7 +517,8 @@ class LayerAnalysis:
         result.runtime = vsum(runtimes)
         result.peak_bw = vmax(0, *peak_terms)
         result.avg_bw_sum = vsum(bw_terms)
-        result.offchip_bw = offchip
+        result.offchip_bw = halving_max(offchip_terms, max(result.l2_req["output"],
+                                                           result.l2_req["input"] + result.l2_req["weight"]))
         result.offchip_floor = vmax(in_off, out_off)
         for kind, values in delays.items():
             if values:

@@ -63,6 +63,7 @@ CODES: dict[str, str] = {
     "E103": "missing punctuation (`;`, `)`, `{`, `,`, `:`)",
     "E104": "unknown or misspelled keyword",
     "E105": "unexpected end of file (unclosed `{`)",
+    "E106": "blocks nested too deeply (more than 64 `{` levels)",
     "E201": "unknown layer type",
     "E202": "unknown dimension name",
     "E203": "dimension declared twice with different sizes",
@@ -70,7 +71,7 @@ CODES: dict[str, str] = {
     "E205": "`Stride` after `Dimensions`",
     "E206": "undefined constant",
     "E207": "`Sz(D)` of a dimension the layer does not declare",
-    "E208": "size, offset or value must be a positive whole number",
+    "E208": "size, offset or value must be a positive whole number, at most 2^62",
     "E209": "constant defined twice",
     "E210": "layer item given twice (`Type`, `Stride`, `Dimensions` or `Dataflow`)",
     "E211": "layer without `Type`",
@@ -81,6 +82,7 @@ CODES: dict[str, str] = {
     "E217": "required dimension missing for the layer type",
     "E218": "stride on a dimension other than `Y` or `X`",
     "E219": "a dataflow template that cannot be applied to the model",
+    "E220": "a filter (`R`, `S`) larger than the input it slides over (`Y`, `X`)",
     "E301": "unknown hardware key",
     "E302": "hardware key given twice",
     "E303": "hardware value out of range",
@@ -90,6 +92,7 @@ CODES: dict[str, str] = {
     "C402": "a layer needs more L2 than the hardware has (an error with --strict)",
     "C403": "a layer needs more NoC bandwidth than the hardware has (an error with --strict)",
     "C404": "a layer needs more off-chip bandwidth than the hardware has (an error with --strict)",
+    "C405": "the MACs the dataflow counts differ from the layer's true count (an error with --strict)",
 }
 
 
@@ -167,6 +170,14 @@ class InputError(Exception):
         self.diagnostics = diagnostics
 
 
+def normalise_newlines(text: str) -> str:
+    """CRLF and a lone CR become LF, so the lines the parser counts and the lines shown are the same.
+
+    (``str.splitlines`` would also split at form feeds and other separators the parser does not count.)
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class SourceRegistry:
     """The text of every file read, so that any stage's span can be shown with a caret."""
 
@@ -174,7 +185,8 @@ class SourceRegistry:
         self._lines: dict[str, list[str]] = {}
 
     def add(self, path: str, text: str) -> None:
-        self._lines[path] = text.splitlines()
+        lines = normalise_newlines(text).split("\n")
+        self._lines[path] = lines[:-1] if lines and lines[-1] == "" else lines
 
     def lines(self, path: str) -> list[str]:
         return self._lines.get(path, [])

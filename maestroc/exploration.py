@@ -39,6 +39,7 @@ import sympy
 
 from maestroc import ast
 from maestroc.costmodel import layer_cost, shape_key
+from maestroc.coverage import covers, network_gaps
 from maestroc.diagnostics import Diagnostics
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR
@@ -195,6 +196,8 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
     if diagnostics.has_errors or network.illegal:
         first = next((f"{d.code}: {d.message}" for d in diagnostics), "illegal")
         return GroupResult(key, explored, 0, empty, [], [], error=first)
+    if gaps := network_gaps(network):
+        return GroupResult(key, explored, 0, empty, [], [], error=f"coverage: {gaps[0].message}")
     totals = _evaluate_layers(network, space)
     energy = totals["energy"]
     # Buffer fit: only L1/L2 sizes at or above the largest need qualify.
@@ -496,7 +499,7 @@ def all_designs(tree: ast.MappingFile, space: DesignSpace) -> Iterator[tuple[dic
     """
     for constants, num_pes in groups(space):
         network, diagnostics = sized_network(tree, constants, num_pes)
-        legal = not diagnostics.has_errors and not network.illegal
+        legal = not diagnostics.has_errors and not network.illegal and covers(network)
         totals = _evaluate_layers(network, space) if legal else None
         for point in itertools.product(*(range(len(space.axis(a))) for a in RUNTIME_AXES)):
             for l1, l2 in itertools.product(space.axis("l1_size"), space.axis("l2_size")):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Callable, Iterable, Iterator
 
+from maestroc.coverage import loop_causes, spatial_chunks, stride_causes
 from maestroc.diagnostics import CODES, SOURCES, Diagnostic, Severity, Span
 from maestroc.ir import LayerIR, Level, Loop, NetworkIR
 from maestroc.layertypes import OUTPUT_DIMS, SLIDING
@@ -195,12 +196,6 @@ def check_map_larger_than_dim(layer: LayerIR, network: NetworkIR) -> Iterator[Fi
                               helps=(f"use a size of at most {dims[loop.dim]}",))
 
 
-def _spatial_chunks(loop: Loop, extent: int) -> int:
-    if extent <= loop.size:
-        return 1
-    return -(-(extent - loop.size) // loop.offset) + 1
-
-
 def _spatial_splits(layer: LayerIR) -> Iterator[tuple[int, Level, Loop, int, int]]:
     """(level index, level, its first SpatialMap, that dimension's size, chunks) of each sized level."""
     for index, level in _levels(layer):
@@ -208,7 +203,7 @@ def _spatial_splits(layer: LayerIR) -> Iterator[tuple[int, Level, Loop, int, int
         dims = level.dim_table()
         if spatial and level.sub_clusters and spatial[0].dim in dims:
             loop = spatial[0]
-            yield index, level, loop, dims[loop.dim], _spatial_chunks(loop, dims[loop.dim])
+            yield index, level, loop, dims[loop.dim], spatial_chunks(loop, dims[loop.dim])
 
 
 def check_idle_sub_clusters(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
@@ -282,6 +277,36 @@ def check_dim_mapped_twice(layer: LayerIR, network: NetworkIR) -> Iterator[Findi
                               helps=(f"keep one directive on `{loop.dim}` per level",))
 
 
+def _tiling_findings(layer: LayerIR, kind: str) -> Iterator[Finding]:
+    """The coverage causes (maestroc.coverage.loop_causes) of every user directive, at every level."""
+    for index, level in _levels(layer):
+        extents = level.dim_table()
+        for loop in level.loops:
+            if loop.from_user and loop.dim in extents and level.find(loop.dim) is loop:
+                for cause in loop_causes(layer, loop, extents[loop.dim]):
+                    if cause.kind == kind:
+                        yield Finding(loop.span, f"`{loop.dim}` at {_level_label(index)} of layer `{layer.name}`: "
+                                      f"{cause.message}", helps=(cause.help,))
+
+
+def check_offset_leaves_gaps(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    yield from _tiling_findings(layer, "gaps")
+
+
+def check_tile_repeats_work(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    yield from _tiling_findings(layer, "repeats")
+
+
+def check_stride_wider_than_window(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
+    for cause in stride_causes(layer):
+        if cause.kind == "wide-stride":
+            loop = layer.levels[0].find(cause.dim) if layer.levels else None
+            yield Finding(loop.span if loop and loop.span else layer.span, f"layer `{layer.name}`: {cause.message}",
+                          notes=("compile warns (C405) when the layer's MAC count comes out wrong",),
+                          helps=("if the layer is meant this way, silence the rule on this directive with "
+                                 "`// maestroc: disable=stride-wider-than-window`",))
+
+
 def check_copied_dataflow(layer: LayerIR, network: NetworkIR) -> Iterator[Finding]:
     if layer.dataflow_from:
         yield Finding(layer.span, f"layer `{layer.name}` has no Dataflow and reuses the one of `{layer.dataflow_from}` "
@@ -321,6 +346,15 @@ RULES: tuple[Rule, ...] = (
          check_copied_dataflow),
     Rule("L207", "dim-mapped-twice", Severity.WARNING, "a dimension mapped by two directives of one level",
          check_dim_mapped_twice),
+    Rule("L208", "offset-leaves-gaps", Severity.WARNING,
+         "an offset larger than the tile: elements (or outputs) between tiles are never computed",
+         check_offset_leaves_gaps),
+    Rule("L209", "tile-repeats-work", Severity.WARNING,
+         "overlapping tiles, or a tile wider than its dimension with a small offset: MACs counted twice or wrongly",
+         check_tile_repeats_work),
+    Rule("L210", "stride-wider-than-window", Severity.WARNING,
+         "a stride wider than the filter window: MAESTRO's stride rule may miscount the outputs",
+         check_stride_wider_than_window),
 )
 
 RULES_BY_KEY: dict[str, Rule] = {key: rule for rule in RULES for key in (rule.code, rule.name)}

@@ -24,9 +24,10 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from maestroc import ast
-from maestroc.diagnostics import SOURCES, Diagnostics, Span
+from maestroc.diagnostics import SOURCES, Diagnostics, Span, normalise_newlines
 
 FileKind = Literal["mapping", "hw"]
+MAX_NESTING = 64  # `{` levels; files need 3 or 4
 
 KEYWORDS = ("Constant", "Network", "Layer", "Type", "Stride", "Dimensions", "Dataflow",
             "SpatialMap", "TemporalMap", "Cluster", "Sz", "Accelerator")
@@ -130,10 +131,17 @@ def parse_source(source: Source, diagnostics: Diagnostics, kind: FileKind | None
     if not source.text.strip() or not _strip_comments(source.text).strip():
         diagnostics.error("E003", "empty file (nothing but white space and comments)", path=source.path)
         return None
+    too_deep = _first_too_deep_brace(source.path)
+    if too_deep is not None:
+        diagnostics.error("E106", f"blocks are nested more than {MAX_NESTING} deep", too_deep,
+                          notes=[f"no maestroc file needs more than a few levels (`Network {{ Layer {{ Dataflow {{`); "
+                                 f"the limit is {MAX_NESTING}"])
+        return None
     kind = kind or detect_kind(source.text)
     recovery = _Recovery(source.path, diagnostics, _parser(kind))
     try:
-        tree = _parser(kind).parse(source.text, on_error=recovery.on_error)
+        # Lark counts lines by `\n` only: a file with CR-only line endings would be one long line.
+        tree = _parser(kind).parse(normalise_newlines(source.text), on_error=recovery.on_error)
     except UnexpectedInput as exc:
         recovery.report_fatal(exc)
         return None
@@ -335,6 +343,21 @@ def _end_span(path: str) -> Span:
     number = max(len(lines), 1)
     last = lines[-1] if lines else ""
     return Span(path, number, len(last) + 1, number, len(last) + 2)
+
+
+def _first_too_deep_brace(path: str) -> Span | None:
+    """The first `{` nested deeper than MAX_NESTING (deeper trees would overflow the recursion of the AST
+    builder), from a comment-aware scan like :func:`_unclosed_braces`."""
+    depth = 0
+    for number, line in enumerate(SOURCES.lines(path), start=1):
+        for col, ch in enumerate(line.split("//", 1)[0], start=1):
+            if ch == "{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return Span(path, number, col, number, col + 1)
+            elif ch == "}":
+                depth = max(depth - 1, 0)
+    return None
 
 
 def _unclosed_braces(path: str) -> list[Span]:

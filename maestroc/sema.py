@@ -12,8 +12,10 @@ import difflib
 
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics
-from maestroc.layertypes import LAYER_TYPES, OUTPUT_DIMS, SUPPORTED_TYPES
+from maestroc.layertypes import LAYER_TYPES, OUTPUT_DIMS, SLIDING, SUPPORTED_TYPES
 
+# The largest size, offset, stride or constant a file may give (hardware values have the same bound).
+MAX_VALUE = 2**62
 ALL_DIMS: tuple[str, ...] = tuple(dict.fromkeys(d for t in LAYER_TYPES.values() for d in t.dims))
 
 
@@ -58,7 +60,38 @@ def _check_positive(number: ast.Number, what: str, diagnostics: Diagnostics) -> 
     if isinstance(value, float) or value <= 0:
         diagnostics.error("E208", f"{what} must be a positive whole number, not `{value}`", number.span)
         return False
+    if value > MAX_VALUE:
+        shown = str(value) if value < 10**30 else f"a {len(str(value))}-digit number"
+        diagnostics.error("E208", f"{what} is too large: {shown} is above the limit of 2^62 ({MAX_VALUE:,})",
+                          number.span,
+                          notes=["every size, offset, stride and constant is at most 2^62, as hardware values are; "
+                                 "a layer's counts then stay far below what energy (a float) can hold"])
+        return False
     return True
+
+
+def _value_of(value: ast.Value, constants: dict[str, int]) -> int | None:
+    """The integer a dimension's value stands for, when it is a valid number or a defined constant."""
+    if isinstance(value, ast.Number) and isinstance(value.value, int) and 0 < value.value <= MAX_VALUE:
+        return value.value
+    if isinstance(value, ast.ConstRef):
+        return constants.get(value.name)
+    return None
+
+
+def _check_windows(declared: dict[str, ast.DimEntry], constants: dict[str, int], diagnostics: Diagnostics) -> None:
+    """E220: a filter (R, S) must fit in the input it slides over (Y, X); else the layer has no output."""
+    for reference, window in SLIDING.items():
+        if reference not in declared or window not in declared:
+            continue
+        size = _value_of(declared[reference].value, constants)
+        width = _value_of(declared[window].value, constants)
+        if size is not None and width is not None and width > size:
+            diagnostics.error("E220", f"the filter `{window}: {width}` is larger than the input `{reference}: {size}`",
+                              declared[window].span, related=[(declared[reference].span, f"`{reference}` is here")],
+                              notes=[f"a filter must fit in its input ({window} <= {reference}): the layer has "
+                                     f"`{reference} - {window} + 1` output rows, which must be at least 1"],
+                              helps=[f"check the sizes: `{window}` at most {size}, or `{reference}` at least {width}"])
 
 
 def _check_value(value: ast.Value, what: str, declared: set[str] | None, constants: dict[str, int],
@@ -147,6 +180,7 @@ def _check_layer(layer: ast.Layer, constants: dict[str, int], diagnostics: Diagn
                 diagnostics.error("E204", f"both `{input_}` and `{output}` are declared; give only one",
                                   declared[output].span, related=[(declared[input_].span, f"`{input_}` is here")],
                                   notes=[f"`{output}` is derived from `{input_}` and the filter size"])
+        _check_windows(declared, constants, diagnostics)
         if layer_type:
             for options in layer_type.required:
                 if not any(o in declared for o in options):

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import replace
 
 from maestroc import ast, install_hint
 from maestroc.commands.common import (EXIT_INPUT, EXIT_OK, add_dataflow_options, add_output_options, dataflow_for,
                                       load_inputs, output_writer)
-from maestroc.diagnostics import Diagnostics, print_diagnostics
+from maestroc.diagnostics import Diagnostics, Severity, print_diagnostics
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR, format_network
 from maestroc.outputs import OutputWriter, image_format, table_console, table_text
 from maestroc.passes import PASS_NAMES, PIPELINE
 from maestroc.pipeline import Pass, PassContext, run_pipeline
+from maestroc.sema import MAX_VALUE, check_mapping
 from maestroc.verify import verify
+
+COST_OUTPUTS = ("report", "csv", "json", "reuse", "plot")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "expressions (reuse), or the IR (default without --hw)")
     p.add_argument("--latex", action="store_true", help="with --emit reuse: print the expressions as LaTeX")
     p.add_argument("--strict", action="store_true",
-                   help="make a layer that exceeds the hardware's L1/L2 size or bandwidth an error (exit 2)")
+                   help="make a layer that exceeds the hardware's L1/L2 size or bandwidth, or whose MAC count is not "
+                        "the layer's true count (C405), an error (exit 2)")
     p.add_argument("--layer-names", choices=("maestro", "written"), default="maestro",
                    help="CSV layer names: MAESTRO's (`Conv2d-1` prints as `1`, the default) or as written")
     p.add_argument("--fix-energy-carry", action="store_true",
@@ -47,7 +52,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--print-ir-after", metavar="PASS", action="append", help="print the IR after PASS (repeatable)")
     p.add_argument("--print-ir-before", metavar="PASS", action="append", help="print the IR before PASS (repeatable)")
     p.add_argument("--print-ir-after-all", action="store_true", help="print the IR after every pass")
-    p.add_argument("--stop-after", metavar="PASS", help="stop the pipeline after PASS")
+    p.add_argument("--stop-after", metavar="PASS",
+                   help="stop the pipeline after PASS and print the IR there (cost outputs need the whole pipeline)")
     p.add_argument("--time-passes", action="store_true", help="print a table of time per pass (stderr)")
     p.add_argument("--verify-each", action="store_true", help="check the IR invariants after every pass")
     p.add_argument("--dump-dir", metavar="DIR",
@@ -102,6 +108,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     """Evaluate the cost expressions and write the requested output."""
     # The cost model needs sympy; imported here so that parse and lint start fast.
     from maestroc.api import report_capacity
+    from maestroc.coverage import network_gaps, report_gaps
     from maestroc.metrics import evaluate_network
     from maestroc.expressions import format_reuse
     from maestroc.report import (
@@ -114,6 +121,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
 
     if args.layer:
         network = replace(network, layers=tuple(layer for layer in network.layers if layer.name == args.layer))
+    report_gaps(network_gaps(network), diagnostics, strict=args.strict)
     if emit == "reuse":
         writer.write(args.output, format_reuse(network, latex=args.latex))
         return
@@ -146,6 +154,12 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"maestroc: unknown pass {unknown[0]!r}; passes: {', '.join(PASS_NAMES)}", file=sys.stderr)
         return EXIT_INPUT
+    # Stopping after the last pass runs the whole pipeline; stopping earlier leaves no costs to print.
+    stops_early = args.stop_after not in (None, PASS_NAMES[-1])
+    if stops_early and args.emit in COST_OUTPUTS:
+        print(f"maestroc compile: --emit {args.emit} needs the whole pipeline, but --stop-after {args.stop_after} "
+              f"stops it early; use --emit ir (the default with --stop-after) to see the IR there", file=sys.stderr)
+        return EXIT_INPUT
     rules = dataflow_for(args.dataflow_for, "compile")
     if rules is None:
         return EXIT_INPUT
@@ -157,21 +171,32 @@ def run(args: argparse.Namespace) -> int:
         values = {}
         for assignment in args.set:
             name, _, value = assignment.partition("=")
-            if name not in {c.name for c in tree.constants} or not value.strip().isdigit() or int(value) < 1:
+            # ASCII digits only: str.isdigit() also accepts superscripts such as `²`, which int() refuses.
+            if name not in {c.name for c in tree.constants} or not re.fullmatch(r"[0-9]+", value.strip()) \
+                    or not 1 <= int(value) <= MAX_VALUE:
                 known = ", ".join(c.name for c in tree.constants) or "none"
-                print(f"maestroc compile: --set {assignment!r}: expected CONSTANT=POSITIVE_NUMBER with a Constant "
-                      f"of the file (known: {known})", file=sys.stderr)
+                print(f"maestroc compile: --set {assignment!r}: expected CONSTANT=NUMBER, a whole number from 1 to "
+                      f"2^62, with a Constant of the file (known: {known})", file=sys.stderr)
                 return EXIT_INPUT
             values[name] = int(value)
         tree = ast.with_constants(tree, values)
+        # The new values must pass the same checks as written ones (e.g. a filter larger than its input).
+        rechecked = Diagnostics()
+        check_mapping(tree, rechecked)
+        for diagnostic in rechecked:
+            if diagnostic.severity is Severity.ERROR:
+                diagnostics.add(diagnostic)
+        if diagnostics.has_errors:
+            print_diagnostics(diagnostics)
+            return EXIT_INPUT
     if args.layer and args.layer not in {layer.name for layer in tree.networks[0].layers}:
         print(f"maestroc: no layer named {args.layer!r} in {args.network}", file=sys.stderr)
         return EXIT_INPUT
     writer = output_writer(args)
-    emit = args.emit or ("report" if hardware is not None else "ir")
-    if args.output and (emit == "none" or (args.stop_after and emit != "ir")):  # -o is never silently ignored
-        why = "writes nothing" if emit == "none" else f"needs the whole pipeline, not --stop-after {args.stop_after}"
-        print(f"maestroc compile: -o {args.output}: --emit {emit} {why}; use --emit ir (or drop -o)", file=sys.stderr)
+    emit = args.emit or ("report" if hardware is not None and not stops_early else "ir")
+    if args.output and emit == "none":  # -o is never silently ignored
+        print(f"maestroc compile: -o {args.output}: --emit none writes nothing; use --emit ir (or drop -o)",
+              file=sys.stderr)
         return EXIT_INPUT
     if emit == "plot":
         if not args.output:
@@ -189,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
         lines += [f"{t.name:<16}{t.seconds:>10.4f}{t.seconds / total:>8.1%}" for t in result.timings]
         lines.append(f"{'total':<16}{total:>10.4f}")
         print("\n".join(lines), file=sys.stderr)
-    if emit in ("report", "csv", "json", "reuse", "plot") and isinstance(result.ir, NetworkIR) and not args.stop_after:
+    if emit in COST_OUTPUTS and isinstance(result.ir, NetworkIR):
         if hardware is None:
             print(f"maestroc compile: --emit {emit} needs a hardware file (--hw HW.m)", file=sys.stderr)
             return EXIT_INPUT
