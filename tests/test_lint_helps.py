@@ -108,6 +108,24 @@ def larger_spatial_dim(text: str, finding: Finding) -> str:
     return text.replace("SpatialMap(1,1) K; TemporalMap(1,1) C;", "TemporalMap(1,1) K; SpatialMap(1,1) C;")
 
 
+def _written(finding: Finding) -> str:
+    """The directive a coverage help asks for, e.g. `TemporalMap(4,4) C;` in "write `...`: ..."."""
+    (help_text,) = finding["helps"]
+    match = re.search(r"write `([^`]+;)`", help_text)
+    assert match, f"the help writes no directive: {help_text}"
+    return match.group(1)
+
+
+def silence_above(text: str, finding: Finding) -> str:
+    """Put the `// maestroc: disable=RULE` comment the help quotes on the line above the finding."""
+    (help_text,) = finding["helps"]
+    comment = re.search(r"`(// maestroc: disable=[\w-]+)`", help_text).group(1)
+    lines = text.splitlines(keepends=True)
+    line = finding["span"]["line"] - 1
+    indent = re.match(r"\s*", lines[line]).group(0)
+    return "".join(lines[:line] + [indent + comment + "\n"] + lines[line:])
+
+
 FIXES: dict[str, tuple[Fix, str | None]] = {
     # rule: (the edit the help asks for, a generated case or None for the bad example of docs/lint.md)
     "L101": (replace_directive(lambda d, f: d.replace("TemporalMap", "SpatialMap", 1)), None),
@@ -124,6 +142,9 @@ FIXES: dict[str, tuple[Fix, str | None]] = {
     "L205": (replace_directive(lambda d, f: re.sub(r",\s*\w+\)", ",1)", d, count=1)), None),
     "L206": (copy_previous_dataflow, None),
     "L207": (replace_directive(lambda d, f: ""), None),
+    "L208": (replace_directive(lambda d, f: _written(f)), None),
+    "L209": (replace_directive(lambda d, f: _written(f)), None),
+    "L210": (silence_above, None),
 }
 
 

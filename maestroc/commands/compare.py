@@ -81,6 +81,8 @@ def _analyse_all(variants: list, hardware: object) -> list | None:
                 print_diagnostics(error.diagnostics)
                 return None
             progress.advance(task)
+    for _, result in results:
+        print_diagnostics(result.diagnostics)  # warnings, e.g. C405 (MACs not the layer's), C401-C404
     return results
 
 
