@@ -366,10 +366,15 @@ def test_import_follows_the_rule(cli, work: Path) -> None:
 
 
 def test_output_option_is_never_silently_ignored(cli, work: Path) -> None:
-    for arguments in (["--emit", "none"], ["--hw", "hw.m", "--stop-after", "tables"]):
-        result = cli("compile", "net.m", *arguments, "-o", "out.txt")
-        assert result.code == 2 and "-o out.txt" in result.err
+    result = cli("compile", "net.m", "--emit", "none", "-o", "out.txt")
+    assert result.code == 2 and "-o out.txt" in result.err
+    result = cli("compile", "net.m", "--hw", "hw.m", "--emit", "csv", "--stop-after", "tables", "-o", "out.txt")
+    assert result.code == 2 and "--stop-after tables" in result.err  # a cost output needs the whole pipeline
     assert not (work / "out.txt").exists()
+    # With --hw and --stop-after, the default output is the IR where the pipeline stopped.
+    assert cli("compile", "net.m", "--hw", "hw.m", "--stop-after", "tables", "-o", "out.txt").code == 0
+    assert (work / "out.txt").read_text().startswith("network One")
+    (work / "out.txt").unlink()
     assert cli("compile", "net.m", "--stop-after", "tables", "--emit", "ir", "-o", "out.txt").code == 0
     assert (work / "out.txt").read_text().startswith("network One")
 
