@@ -119,17 +119,53 @@ def compile(source: str, hw: str | HardwareSpec | dict[str, int | float] | None 
         return compile_files(path, spec)
 
 
-def dse(network: str, space: str | None = None, set: list[str] | tuple[str, ...] = (),  # noqa: A002
+def dse(network: str, space: str | None = None, set: str | list[str] | tuple[str, ...] = (),  # noqa: A002
         objectives: list[str] | None = None, hw: str | HardwareSpec | dict | None = None, workers: int = 1,
-        time_budget: float | None = None, max_designs: int | None = None):  # type: ignore[no-untyped-def]
-    """Explore a design space (see docs/dse.md); returns an ExplorationResult with ``front`` and counts."""
-    from maestroc.exploration import explore
-    from maestroc.space import load_space
+        time_budget: float | None = None, max_designs: int | None = None, area_budget: float | None = None,
+        power_budget: float | None = None, memory: int | None = None):  # type: ignore[no-untyped-def]
+    """Explore a design space (see docs/dse.md); returns an ExplorationResult with ``front`` and counts.
+
+    ``network`` is a mapping file's path or its text; ``set`` one ``NAME=SPEC`` or a list of them.
+    Raises :class:`maestroc.diagnostics.InputError` (with the diagnostics) on bad input, exactly
+    where the command line reports an input error.
+    """
+    import tempfile
+
+    from maestroc.dse_run import DEFAULT_MEMORY
+
+    assignments = [set] if isinstance(set, str) else list(set)
+    if os.path.exists(network) or ("{" not in network and network.endswith(".m")):
+        return _dse_file(network, space, assignments, objectives, hw, workers, time_budget, max_designs,
+                         area_budget, power_budget, memory or DEFAULT_MEMORY)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "network.m")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(network)
+        return _dse_file(path, space, assignments, objectives, hw, workers, time_budget, max_designs,
+                         area_budget, power_budget, memory or DEFAULT_MEMORY)
+
+
+def _dse_file(network: str, space: str | None, assignments: list[str], objectives: list[str] | None,
+              hw: str | HardwareSpec | dict | None, workers: int, time_budget: float | None,
+              max_designs: int | None, area_budget: float | None, power_budget: float | None,
+              memory: int):  # type: ignore[no-untyped-def]
+    from maestroc.dse_run import explore, nothing_to_explore
+    from maestroc.space import SpaceError, load_space
 
     diagnostics = Diagnostics()
     tree = load_mapping(network, diagnostics)
     if tree is None:
         raise InputError(diagnostics)
-    design_space = load_space(space, list(set), objectives, hardware_spec(hw))
-    design_space.check({c.name for c in tree.constants})
-    return explore(network, tree, design_space, workers=workers, time_budget=time_budget, max_designs=max_designs)
+    problem = nothing_to_explore(network, tree, space, assignments)
+    if problem.has_errors:
+        raise InputError(problem)
+    try:
+        design_space = load_space(space, assignments, objectives, hardware_spec(hw))
+        for name, budget in (("area", area_budget), ("power", power_budget)):
+            if budget is not None:
+                design_space.set_constraint(name, budget, label=f"{name}_budget")
+        design_space.check({c.name for c in tree.constants})
+        return explore(network, tree, design_space, workers=workers, time_budget=time_budget,
+                       max_designs=max_designs, memory=memory)
+    except SpaceError as error:
+        raise InputError(error.diagnostics()) from error

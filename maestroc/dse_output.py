@@ -7,16 +7,24 @@ import csv
 import io
 import json
 import sys
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from maestroc.exploration import ExplorationResult, best_per_objective
+from maestroc.dse_run import ExplorationResult
+from maestroc.exploration import REASONS
+from maestroc.hardware import INT_MAX
 from maestroc.outputs import table_console, write_output
+from maestroc.pareto import best_per_objective
 from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
 
+# Hardware values where MAESTRO's INT_MAX stands for "no limit" (a hardware file that omits the key).
+UNLIMITED_AXES = ("noc_bw", "offchip_bw", "l1_size", "l2_size")
+AXIS_LISTED_UP_TO = 1000  # longer range axes are written as LOW:HIGH:STEP in summary.json
+REASON_LABELS = {"legality": "legality", "coverage": "coverage", "l1_fit": "L1 fit", "l2_fit": "L2 fit",
+                 "bandwidth": "bandwidth caps", "area": "area budget", "power": "power budget"}
 METRICS = ("runtime", "throughput", "energy", "edp", "area", "power", "macs", "l1_size_req", "l2_size_req",
            "noc_bw_req", "offchip_bw_req")
 
@@ -48,19 +56,24 @@ def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> No
     state = f" (stopped early: {result.stopped_early})" if result.stopped_early else ""
     console.print(f"designs explored: {result.explored:,} of {space.size:,}{state}")
     console.print(f"valid designs:    {result.valid:,}")
+    if result.removed:
+        console.print(f"invalid designs:  {sum(result.removed.values()):,} ({removal_text(result)}; each counted "
+                      "under the first check it fails)")
     console.print(f"on the front:     {len(result.front):,}  (objectives: {', '.join(space.objectives)})")
     console.print(f"time:             {result.seconds:.2f} s, {result.rate:,.0f} designs/s")
     for code, (count, first) in sorted(result.errors.items()):
         console.print(f"note: {count} group(s) of designs (a num_pes and Constants combination) cannot be "
                       f"analysed, e.g. {first}")
+    for note in notes(space, result):
+        console.print(f"note: {note}")
     if not result.front:
         return
     table = Table(title="best design per objective", title_justify="left")
     for column in ["objective"] + _design_columns(space) + list(space.objectives):
         table.add_column(column, justify="left" if column == "objective" else "right", no_wrap=True)
-    for objective, (design, metrics) in best_per_objective(result).items():
+    for objective, (design, metrics) in best_per_objective(result.front).items():
         if objective in space.objectives:
-            table.add_row(objective, *(str(design[c]) for c in _design_columns(space)),
+            table.add_row(objective, *(_shown(c, design[c]) for c in _design_columns(space)),
                           *(_fmt(metrics[o]) for o in space.objectives))
     console.print(table)
     front = Table(title=f"Pareto front (first {min(top, len(result.front))} of {len(result.front)})",
@@ -68,12 +81,82 @@ def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> No
     for column in _design_columns(space) + list(space.objectives):
         front.add_column(column, justify="right", no_wrap=True)
     for design, metrics in result.front[:top]:
-        front.add_row(*(str(design[c]) for c in _design_columns(space)), *(_fmt(metrics[o]) for o in space.objectives))
+        front.add_row(*(_shown(c, design[c]) for c in _design_columns(space)),
+                      *(_fmt(metrics[o]) for o in space.objectives))
     console.print(front)
 
 
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+def removal_text(result: ExplorationResult) -> str:
+    return "; ".join(f"{REASON_LABELS[r]}: {result.removed[r]:,}" for r in REASONS if result.removed.get(r))
+
+
+def _unlimited_buffers(space: DesignSpace) -> list[str]:
+    """Buffers given as MAESTRO's INT_MAX (by default, or listed), not merely crossed by a swept range."""
+    return [name for name in ("l1_size", "l2_size")
+            if not isinstance(space.axis(name), range) and INT_MAX in space.axis(name)]
+
+
+def notes(space: DesignSpace, result: ExplorationResult) -> list[str]:
+    """What the numbers need said: area from "unlimited" buffers, and why no design is valid."""
+    said = []
+    unlimited = _unlimited_buffers(space)
+    if unlimited:
+        said.append(f"{' and '.join(unlimited)} {'is' if len(unlimited) == 1 else 'are'} unlimited (no --hw or "
+                    f"--set gives {'it' if len(unlimited) == 1 else 'them'}): area and power count "
+                    f"{INT_MAX:,} elements of SRAM for an unlimited buffer, MAESTRO's stand-in for no limit")
+    if result.valid == 0 and result.removed:
+        worst = max(REASONS, key=lambda r: result.removed.get(r, 0))
+        said.append(f"no valid design: {REASON_LABELS[worst]} removed {result.removed[worst]:,} of "
+                    f"{result.explored:,}; {_hint(worst, space)}")
+    return said
+
+
+def _hint(reason: str, space: DesignSpace) -> str:
+    unlimited = _unlimited_buffers(space)
+    sizes = " ".join(f"--set {name}=pow2:{'16:4096' if name == 'l1_size' else '1024:4194304'}" for name in unlimited)
+    hints = {
+        "legality": "no group is legal for its num_pes and Constants (see the notes above); sweep num_pes and "
+                    "tile sizes that fit (maestroc lint NET.m --hw HW.m shows why)",
+        "coverage": "the dataflows do not cover the layers exactly for these Constants; sweep tile sizes that "
+                    "divide the dimensions",
+        "l1_fit": "every l1_size swept is below a layer's L1 need: sweep larger l1_size values, or set "
+                  "fit_buffers = false in [constraints]",
+        "l2_fit": "every l2_size swept is below a layer's L2 need: sweep larger l2_size values, or set "
+                  "fit_buffers = false in [constraints]",
+        "bandwidth": "raise max_noc_bw_req / max_offchip_bw_req in [constraints]",
+        "area": "raise --area-budget, or sweep fewer PEs and smaller buffers" + (
+            f"; the buffers are unlimited: give --hw HW.m or {sizes}" if unlimited else ""),
+        "power": "raise --power-budget, or sweep fewer PEs and smaller buffers" + (
+            f"; the buffers are unlimited: give --hw HW.m or {sizes}" if unlimited else ""),
+    }
+    return hints[reason]
+
+
+def _shown(name: str, value: object) -> str:
+    """A design value for a table: MAESTRO's INT_MAX is "unlimited", integers exact with separators."""
+    if name in UNLIMITED_AXES and value == INT_MAX:
+        return "unlimited"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _stored(design: dict[str, int]) -> dict[str, object]:
+    """A design for the files: "unlimited" where MAESTRO's INT_MAX stands for no limit."""
+    return {name: "unlimited" if name in UNLIMITED_AXES and value == INT_MAX else value
+            for name, value in design.items()}
+
+
+def _axis_json(values) -> object:  # type: ignore[no-untyped-def]
+    """An axis for summary.json: its values, or LOW:HIGH:STEP for a long range (never listed out)."""
+    if isinstance(values, range) and len(values) > AXIS_LISTED_UP_TO:
+        return f"{values.start}:{values[-1]}:{values.step}"
+    return ["unlimited" if v == INT_MAX else v for v in values]
+
+
+def _fmt(value: object) -> str:
+    """Integers exactly (never through a float); other numbers rounded for reading."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"  # type: ignore[arg-type]
 
 
 def write_results(folder: str, network_path: str, space: DesignSpace, result: ExplorationResult,
@@ -83,21 +166,24 @@ def write_results(folder: str, network_path: str, space: DesignSpace, result: Ex
     writer = csv.writer(buffer)
     writer.writerow(columns + list(METRICS))
     for design, metrics in result.front:
-        writer.writerow([design[c] for c in columns] + [metrics[m] for m in METRICS])
+        shown = _stored(design)
+        writer.writerow([shown[c] for c in columns] + [metrics[m] for m in METRICS])
     write_output(f"{folder}/front.csv", buffer.getvalue())
     write_output(f"{folder}/front.json", json.dumps(
-        [{"design": design, "metrics": metrics} for design, metrics in result.front], indent=2) + "\n")
+        [{"design": _stored(design), "metrics": metrics} for design, metrics in result.front], indent=2) + "\n")
     summary = {
         "network": network_path, "objectives": list(space.objectives),
         "directions": {o: OBJECTIVES[o] for o in space.objectives},
-        "space": {"hardware": {k: list(space.axis(k)) for k in HARDWARE_AXES},
-                  "constants": {k: list(v) for k, v in space.constants.items()},
+        "space": {"hardware": {k: _axis_json(space.axis(k)) for k in HARDWARE_AXES},
+                  "constants": {k: _axis_json(v) for k, v in space.constants.items()},
                   "constraints": space.constraints, "fit_buffers": space.fit_buffers},
         "designs_in_space": space.size, "designs_explored": result.explored, "designs_valid": result.valid,
         "designs_on_front": len(result.front), "seconds": result.seconds, "designs_per_second": result.rate,
         "stopped_early": result.stopped_early,
+        "designs_invalid_by": {r: result.removed[r] for r in REASONS if result.removed.get(r)},
+        "notes": notes(space, result),
         "unanalysable_groups": {code: {"groups": n, "example": first} for code, (n, first) in result.errors.items()},
-        "best": {o: {"design": d, "metrics": m} for o, (d, m) in best_per_objective(result).items()},
+        "best": {o: {"design": _stored(d), "metrics": m} for o, (d, m) in best_per_objective(result.front).items()},
     }
     write_output(f"{folder}/summary.json", json.dumps(summary, indent=2) + "\n")
     if plot:

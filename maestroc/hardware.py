@@ -15,6 +15,12 @@ from maestroc import ast
 from maestroc.diagnostics import Diagnostics
 
 INT_MAX = 2**31 - 1
+MAX_HW_INT = 2**62  # the largest whole-number hardware value (hardware files and DSE axes alike)
+
+
+def too_large_message(name: str, value: int) -> str:
+    """The one message for a hardware value above :data:`MAX_HW_INT`."""
+    return f"`{name}` is too large ({value}); the largest allowed value is 2**62 = {MAX_HW_INT:,}"
 
 
 @dataclass(frozen=True)
@@ -99,8 +105,8 @@ def build_hardware(tree: ast.HardwareFile, diagnostics: Diagnostics) -> Hardware
                               if key.minimum == 1 else [])
             ok = False
             continue
-        if key.kind is int and value > 2**62:
-            diagnostics.error("E303", f"`{entry.key}` is too large ({value})", entry.value.span)
+        if key.kind is int and value > MAX_HW_INT:
+            diagnostics.error("E303", too_large_message(entry.key, value), entry.value.span)
             ok = False
             continue
         values[key.field] = key.kind(value)
