@@ -65,7 +65,7 @@ def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> No
         console.print(f"note: {count} group(s) of designs (a num_pes and Constants combination) cannot be "
                       f"analysed, e.g. {first}")
     for note in notes(space, result):
-        console.print(f"note: {note}")
+        console.print(f"note: {note}", soft_wrap=True)
     if not result.front:
         return
     table = Table(title="best design per objective", title_justify="left")
@@ -90,9 +90,13 @@ def removal_text(result: ExplorationResult) -> str:
     return "; ".join(f"{REASON_LABELS[r]}: {result.removed[r]:,}" for r in REASONS if result.removed.get(r))
 
 
+# What the area and power model reads of the design, with a value to sweep when it is unlimited.
+COSTED_AXES = {"l1_size": "pow2:16:4096", "l2_size": "pow2:1024:4194304", "noc_bw": "8:512:8"}
+
+
 def _unlimited_buffers(space: DesignSpace) -> list[str]:
-    """Buffers given as MAESTRO's INT_MAX (by default, or listed), not merely crossed by a swept range."""
-    return [name for name in ("l1_size", "l2_size")
+    """Area-costed axes given as MAESTRO's INT_MAX (by default, or listed), not merely crossed by a range."""
+    return [name for name in COSTED_AXES
             if not isinstance(space.axis(name), range) and INT_MAX in space.axis(name)]
 
 
@@ -101,9 +105,9 @@ def notes(space: DesignSpace, result: ExplorationResult) -> list[str]:
     said = []
     unlimited = _unlimited_buffers(space)
     if unlimited:
-        said.append(f"{' and '.join(unlimited)} {'is' if len(unlimited) == 1 else 'are'} unlimited (no --hw or "
-                    f"--set gives {'it' if len(unlimited) == 1 else 'them'}): area and power count "
-                    f"{INT_MAX:,} elements of SRAM for an unlimited buffer, MAESTRO's stand-in for no limit")
+        said.append(f"{', '.join(unlimited)} {'is' if len(unlimited) == 1 else 'are'} unlimited (no --hw or "
+                    f"--set gives {'it' if len(unlimited) == 1 else 'them'}): area and power take {INT_MAX:,} "
+                    "(MAESTRO's stand-in for no limit) as the buffer's elements or the NoC's width")
     if result.valid == 0 and result.removed:
         worst = max(REASONS, key=lambda r: result.removed.get(r, 0))
         said.append(f"no valid design: {REASON_LABELS[worst]} removed {result.removed[worst]:,} of "
@@ -113,7 +117,7 @@ def notes(space: DesignSpace, result: ExplorationResult) -> list[str]:
 
 def _hint(reason: str, space: DesignSpace) -> str:
     unlimited = _unlimited_buffers(space)
-    sizes = " ".join(f"--set {name}=pow2:{'16:4096' if name == 'l1_size' else '1024:4194304'}" for name in unlimited)
+    sizes = " ".join(f"--set {name}={COSTED_AXES[name]}" for name in unlimited)
     hints = {
         "legality": "no group is legal for its num_pes and Constants (see the notes above); sweep num_pes and "
                     "tile sizes that fit (maestroc lint NET.m --hw HW.m shows why)",
@@ -125,9 +129,9 @@ def _hint(reason: str, space: DesignSpace) -> str:
                   "fit_buffers = false in [constraints]",
         "bandwidth": "raise max_noc_bw_req / max_offchip_bw_req in [constraints]",
         "area": "raise --area-budget, or sweep fewer PEs and smaller buffers" + (
-            f"; the buffers are unlimited: give --hw HW.m or {sizes}" if unlimited else ""),
+            f"; {', '.join(unlimited)} unlimited: give --hw HW.m or {sizes}" if unlimited else ""),
         "power": "raise --power-budget, or sweep fewer PEs and smaller buffers" + (
-            f"; the buffers are unlimited: give --hw HW.m or {sizes}" if unlimited else ""),
+            f"; {', '.join(unlimited)} unlimited: give --hw HW.m or {sizes}" if unlimited else ""),
     }
     return hints[reason]
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -61,7 +62,8 @@ DEFAULT_MEMORY = 1 << 30
 # Peak bytes per point of a runtime block, measured on multi-layer networks with a margin
 # (bench/dse_budget.py): int64 arrays, and Python ints when a runtime could exceed int64.
 BYTES_PER_POINT, OBJECT_BYTES_PER_POINT = 512, 8192
-MAX_BLOCK_POINTS = 1 << 18  # also bounds one block's time, so budgets are honoured within a second
+MAX_BLOCK_POINTS = 1 << 18
+SEARCH_ABOVE = 64  # l2_size values beyond which pairs are counted by binary search  # also bounds one block's time, so budgets are honoured within a second
 
 
 # ---- compiling a layer's expressions to numpy ------------------------------------------------
@@ -98,10 +100,12 @@ class Budget:
     designs: int | None = None
     memory: int = DEFAULT_MEMORY
 
-    def exceeded(self, explored: int) -> str | None:
-        import time
+    def late(self) -> bool:
+        return self.deadline is not None and time.time() >= self.deadline
 
-        if self.deadline is not None and time.time() >= self.deadline:
+    def exceeded(self, explored: int) -> str | None:
+        """"time" or "designs" when that budget is spent, given the designs explored so far."""
+        if self.late():
             return "time"
         if self.designs is not None and explored >= self.designs:
             return "designs"
@@ -175,9 +179,12 @@ def group_totals(network: NetworkIR, space: DesignSpace) -> GroupTotals:
     return totals
 
 
-def runtime_block(totals: GroupTotals, space: DesignSpace,
-                  box: tuple[slice, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Network runtime (sum of layers) and peak NoC and off-chip needs (max of layers) over one box."""
+def runtime_block(totals: GroupTotals, space: DesignSpace, box: tuple[slice, ...],
+                  budget: Budget | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Network runtime (sum of layers) and peak NoC and off-chip needs (max of layers) over one box.
+
+    None when ``budget``'s deadline passes between two layers (the block is then left unexplored).
+    """
     args = []
     for index, name in enumerate(RUNTIME_AXES):
         values = np.array(space.axis(name)[box[index]], dtype=np.int64)
@@ -188,6 +195,8 @@ def runtime_block(totals: GroupTotals, space: DesignSpace,
     dtype = object if totals.exact_python else np.int64
     runtime, noc_req, offchip_req = (np.zeros(shape, dtype=dtype) for _ in range(3))
     for f in totals.functions:
+        if budget is not None and budget.late():
+            return None
         layer_runtime, layer_noc, layer_off = (np.broadcast_to(np.asarray(v), shape) for v in f(*args))
         runtime = runtime + layer_runtime
         noc_req = np.maximum(noc_req, layer_noc)
@@ -232,9 +241,10 @@ def pair_counts(space: DesignSpace, num_pes: int, noc_bw: np.ndarray, lanes: np.
                 l2_ok: Axis, limit: int) -> tuple[object, object]:
     """Per (noc_bw, lanes): the (l1, l2) pairs within the area budget, and within both budgets.
 
-    Area and power grow with l1 and l2, so for each l1 the l2 sizes within a budget are a
-    prefix of ``l2_ok``, found by binary search with the very float formula of
-    ``metrics.area_power``; the count is exact. Without budgets, every pair counts.
+    A short ``l2_ok`` is checked pair by pair. For a long one: area and power grow with l1
+    and l2, so for each l1 the l2 sizes within a budget are a prefix of ``l2_ok``, found by
+    binary search with the very float formula of ``metrics.area_power``. Either way the
+    count is exact. Without budgets, every pair counts.
     """
     total = len(l1_ok) * len(l2_ok)
     area_limit, power_limit = space.constraints.get("area"), space.constraints.get("power")
@@ -244,27 +254,27 @@ def pair_counts(space: DesignSpace, num_pes: int, noc_bw: np.ndarray, lanes: np.
     b, v = noc_bw.shape[0], lanes.shape[1]
     area_ok = np.zeros((b, v), dtype=dtype)
     both_ok = np.zeros((b, v), dtype=dtype)
-    chunk = max(1, limit // max(b * v, 1))
+    listed = len(l2_ok) <= SEARCH_ABOVE
+    chunk = max(1, limit // max(b * v * (len(l2_ok) if listed else 1), 1))
     for start in range(0, len(l1_ok), chunk):
-        l1 = np.array(l1_ok[start:start + chunk], dtype=np.int64).reshape(1, 1, -1)
+        l1 = np.array(l1_ok[start:start + chunk], dtype=np.int64).reshape(1, 1, -1, 1)
         shape = (b, v, l1.shape[2])
 
-        def cost(l2: np.ndarray, l1: np.ndarray = l1) -> dict:
-            return area_power(num_pes, lanes[:, :, None], l1, l2, noc_bw[:, :, None])
+        def within(l2: np.ndarray, l1: np.ndarray = l1) -> tuple[np.ndarray, np.ndarray]:
+            """(within the area budget, within both budgets) of each l1 with ``l2`` (both on axis 3)."""
+            cost = area_power(num_pes, lanes[:, :, None, None], l1, l2, noc_bw[:, :, None, None])
+            area, power = np.broadcast_arrays(cost["area"], cost["power"])
+            in_area = np.ones(area.shape, dtype=bool) if area_limit is None else area <= area_limit
+            return in_area, (in_area if power_limit is None else in_area & (power <= power_limit))
 
-        def in_area(l2: np.ndarray, cost: Callable = cost) -> np.ndarray:
-            return cost(l2)["area"] <= area_limit
-
-        def in_both(l2: np.ndarray, cost: Callable = cost) -> np.ndarray:
-            result = cost(l2)
-            ok = result["power"] <= power_limit
-            return ok if area_limit is None else ok & (result["area"] <= area_limit)
-
-        in_area_counts = _prefix_counts(in_area, l2_ok, shape) if area_limit is not None else \
-            np.full(shape, len(l2_ok), dtype=np.int64)
-        in_both_counts = _prefix_counts(in_both, l2_ok, shape) if power_limit is not None else in_area_counts
-        area_ok += in_area_counts.sum(axis=2).astype(dtype)
-        both_ok += in_both_counts.sum(axis=2).astype(dtype)
+        if listed:
+            in_area, in_both = within(np.array(l2_ok, dtype=np.int64).reshape(1, 1, 1, -1))
+            area_counts, both_counts = in_area.sum(axis=(2, 3)), in_both.sum(axis=(2, 3))
+        else:
+            area_counts = _prefix_counts(lambda l2, w=within: w(l2[..., None])[0][..., 0], l2_ok, shape).sum(axis=2)
+            both_counts = _prefix_counts(lambda l2, w=within: w(l2[..., None])[1][..., 0], l2_ok, shape).sum(axis=2)
+        area_ok += area_counts.astype(dtype)
+        both_ok += both_counts.astype(dtype)
     return area_ok, both_ok
 
 
@@ -307,13 +317,17 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
         if (reason := budget.exceeded(result.explored)):
             result.stopped = reason
             break
+        grids = runtime_block(totals, space, box, budget) if l1_ok and l2_ok else None
+        if l1_ok and l2_ok and grids is None:
+            result.stopped = "time"
+            break
         points = math.prod(len(range(n)[s]) for n, s in zip(shape, box))
         result.explored += points * per_point
         result.removed["l1_fit"] += points * (len(l1_values) - len(l1_ok)) * len(l2_values)
         result.removed["l2_fit"] += points * len(l1_ok) * (len(l2_values) - len(l2_ok))
-        if not l1_ok or not l2_ok:
+        if grids is None:
             continue
-        block = _evaluate_block(space, num_pes, totals, box, l1_ok, l2_ok, limit, result)
+        block = _evaluate_block(space, num_pes, totals, box, grids, l1_ok, l2_ok, limit, result)
         if block is not None:
             candidates.append(block[0])
             clouds.append(block[1])
@@ -325,10 +339,11 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
     return result
 
 
-def _evaluate_block(space: DesignSpace, num_pes: int, totals: GroupTotals, box: tuple[slice, ...], l1_ok: Axis,
-                    l2_ok: Axis, limit: int, result: GroupResult) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+def _evaluate_block(space: DesignSpace, num_pes: int, totals: GroupTotals, box: tuple[slice, ...],
+                    grids: tuple[np.ndarray, np.ndarray, np.ndarray], l1_ok: Axis, l2_ok: Axis, limit: int,
+                    result: GroupResult) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
     """Count one block's designs into ``result``; its Pareto candidates and a sample of its valid points."""
-    runtime, noc_req, offchip_req = runtime_block(totals, space, box)
+    runtime, noc_req, offchip_req = grids
     bw_ok = np.ones(runtime.shape, dtype=bool)
     if "max_noc_bw_req" in space.constraints:
         bw_ok &= noc_req <= space.constraints["max_noc_bw_req"]
@@ -361,24 +376,27 @@ def _evaluate_block(space: DesignSpace, num_pes: int, totals: GroupTotals, box: 
 
     usable = bw_ok & per_point(cheap_ok)
     index = np.flatnonzero(np.ravel(usable))
-    flat = {"runtime": np.ravel(runtime)[index], "noc": np.ravel(noc_req)[index],
-            "offchip": np.ravel(offchip_req)[index], "area": np.ravel(per_point(area))[index],
-            "power": np.ravel(per_point(power))[index]}
-    keep = minimal_rows(_objective_columns(space, totals, flat["runtime"], flat["area"], flat["power"]))
-    sample = np.linspace(0, len(index) - 1, min(len(index), CLOUD_SAMPLE)).astype(int)
-    sampled_runtime = flat["runtime"][sample].astype(np.float64)
+    runtime_ok = np.ravel(runtime)[index]
+    needed = {"area": area, "power": power}
+    gathered = {name: np.ravel(per_point(needed[name]))[index] if name in space.objectives else runtime_ok
+                for name in needed}  # area and power gathered only when they are objectives
+    keep = index[minimal_rows(_objective_columns(space, totals, runtime_ok, gathered["area"], gathered["power"]))]
+    sample = index[np.linspace(0, len(index) - 1, min(len(index), CLOUD_SAMPLE)).astype(int)]
+    sampled_runtime = np.ravel(runtime)[sample].astype(np.float64)
     cloud = np.stack([totals.macs / np.maximum(sampled_runtime, 1), np.full(len(sample), totals.energy)], axis=1)
     offsets = np.array([s.start or 0 for s in box], dtype=np.int64)
-    points = np.stack(np.unravel_index(index[keep], runtime.shape), axis=1) + offsets
-    return {"point": points, **{name: column[keep] for name, column in flat.items()}}, cloud
+    points = np.stack(np.unravel_index(keep, runtime.shape), axis=1) + offsets
+    grids = {"runtime": runtime, "noc": noc_req, "offchip": offchip_req, "area": per_point(area),
+             "power": per_point(power)}
+    return {"point": points, **{name: np.ravel(grid)[keep] for name, grid in grids.items()}}, cloud
 
 
 def _keep_front(space: DesignSpace, totals: GroupTotals, constants: dict[str, int], num_pes: int, l1: int, l2: int,
                 candidates: list[dict[str, np.ndarray]], result: GroupResult) -> None:
     """The group's Pareto candidates from its blocks' (the blocks are in grid order, as one block would be)."""
     rows = {name: np.concatenate([c[name] for c in candidates]) for name in candidates[0]}
-    keep = np.flatnonzero(minimal_rows(_objective_columns(space, totals, rows["runtime"], rows["area"],
-                                                          rows["power"])))
+    keep = np.arange(len(rows["runtime"])) if len(candidates) == 1 else np.flatnonzero(minimal_rows(
+        _objective_columns(space, totals, rows["runtime"], rows["area"], rows["power"])))
     for i in keep:
         point = tuple(int(p) for p in rows["point"][i])
         result.designs.append(_design(space, num_pes, constants, point, l1, l2))

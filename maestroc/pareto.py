@@ -52,7 +52,7 @@ def _float_exact(column: np.ndarray) -> bool:
     if column.dtype == np.float64:
         return True
     if column.dtype.kind in "iu":
-        return len(column) == 0 or int(np.abs(column).max()) < FLOAT_EXACT
+        return len(column) == 0 or (-FLOAT_EXACT < int(column.min()) and int(column.max()) < FLOAT_EXACT)
     return False
 
 

@@ -53,8 +53,11 @@ def test_tiny_blocks_change_nothing(monkeypatch, objectives: list[str]) -> None:
     assert whole.front and not whole.stopped_early
 
 
-def test_invalid_designs_are_counted_by_first_failed_check() -> None:
-    """The counts by reason equal those of checking each design on its own, budgets found by binary search."""
+@pytest.mark.parametrize("search_above", [64, 1])
+def test_invalid_designs_are_counted_by_first_failed_check(monkeypatch, search_above: int) -> None:
+    """The counts by reason equal those of checking each design on its own, whether the (l1, l2) pairs
+    within the budgets are checked one by one or found by binary search."""
+    monkeypatch.setattr(exploration, "SEARCH_ABOVE", search_above)
     tree = load_mapping(TINY, Diagnostics())
     space = load_space(None, ["num_pes=8,64,256", "noc_bw=8,32,128", "offchip_bw=16,256", "l1_size=1:400:3",
                               "l2_size=pow2:64:262144", "KTile=8,16"], ["runtime", "energy"], HardwareSpec())
@@ -129,19 +132,21 @@ def test_front_is_exact_beyond_2_to_the_53(cli, tmp_path: Path) -> None:
 
 
 def test_no_valid_design_says_why(cli, tmp_path: Path) -> None:
-    """The tutorial's mistake: an area budget without --hw, so the buffers are 'unlimited'."""
+    """The tutorial's mistake: an area budget without --hw, so buffers and NoC are 'unlimited'; the help fixes it."""
     out = tmp_path / "run"
-    result = cli("dse", VGG, "--set", "num_pes=64:256:64", "--set", "CTile=4,8", "--area-budget", "6e8",
-                 "-o", str(out))
+    space = ["--set", "num_pes=64:256:64", "--set", "CTile=4,8", "--area-budget", "6e8"]
+    result = cli("dse", VGG, *space, "-o", str(out))
     assert result.code == 0, result
     assert "valid designs:    0" in result.out
     assert "no valid design: area budget removed" in result.out
-    assert "the buffers are unlimited: give --hw HW.m or --set l1_size=" in result.out
-    assert "l1_size and l2_size are unlimited" in result.out
+    assert "l1_size, l2_size, noc_bw are unlimited" in result.out
     summary_json = json.loads((out / "summary.json").read_text())
     assert summary_json["designs_invalid_by"]["area"] > 0
     assert summary_json["space"]["hardware"]["l1_size"] == ["unlimited"]
     assert any("no valid design" in note for note in summary_json["notes"])
+    hint = result.out.split("unlimited: give --hw HW.m or ", 1)[1].split("\n", 1)[0].split()
+    fixed = cli("dse", VGG, *space, *hint)
+    assert fixed.code == 0 and "valid designs:    0" not in fixed.out and "no valid design" not in fixed.out
 
 
 def test_unlimited_is_shown_as_such(cli, tmp_path: Path) -> None:
