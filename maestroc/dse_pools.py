@@ -151,8 +151,12 @@ class DaskPool:
 
 
 def _probe_scheduler(address: str, timeout: float) -> None:
-    """Open and close one Dask connection to ``address``, or raise SchedulerUnreachable after ``timeout`` s."""
+    """Open and close one Dask connection to ``address``, or raise SchedulerUnreachable after ``timeout`` s.
+
+    The probe runs its own event loop in a helper thread, so it works from a notebook's running loop too.
+    """
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from distributed.comm import connect
 
@@ -161,7 +165,8 @@ def _probe_scheduler(address: str, timeout: float) -> None:
         await comm.close()
 
     try:
-        asyncio.run(probe())
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            thread.submit(asyncio.run, probe()).result()
     except TimeoutError as error:
         raise SchedulerUnreachable(f"no Dask scheduler answered at {address} within {timeout:g} s (is it a Dask "
                                    "scheduler's address? see --scheduler-timeout)") from error

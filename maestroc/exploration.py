@@ -238,13 +238,14 @@ def _prefix_counts(within: Callable[[np.ndarray], np.ndarray], axis: Axis, shape
 
 
 def pair_counts(space: DesignSpace, num_pes: int, noc_bw: np.ndarray, lanes: np.ndarray, l1_ok: Axis,
-                l2_ok: Axis, limit: int) -> tuple[object, object]:
+                l2_ok: Axis, limit: int, budget: Budget | None = None) -> tuple[object, object] | None:
     """Per (noc_bw, lanes): the (l1, l2) pairs within the area budget, and within both budgets.
 
     A short ``l2_ok`` is checked pair by pair. For a long one: area and power grow with l1
     and l2, so for each l1 the l2 sizes within a budget are a prefix of ``l2_ok``, found by
     binary search with the very float formula of ``metrics.area_power``. Either way the
-    count is exact. Without budgets, every pair counts.
+    count is exact. Without budgets, every pair counts. None when ``budget``'s deadline
+    passes first (a long l1 axis).
     """
     total = len(l1_ok) * len(l2_ok)
     area_limit, power_limit = space.constraints.get("area"), space.constraints.get("power")
@@ -257,6 +258,8 @@ def pair_counts(space: DesignSpace, num_pes: int, noc_bw: np.ndarray, lanes: np.
     listed = len(l2_ok) <= SEARCH_ABOVE
     chunk = max(1, limit // max(b * v * (len(l2_ok) if listed else 1), 1))
     for start in range(0, len(l1_ok), chunk):
+        if budget is not None and budget.late():
+            return None
         l1 = np.array(l1_ok[start:start + chunk], dtype=np.int64).reshape(1, 1, -1, 1)
         shape = (b, v, l1.shape[2])
 
@@ -317,17 +320,21 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
         if (reason := budget.exceeded(result.explored)):
             result.stopped = reason
             break
-        grids = runtime_block(totals, space, box, budget) if l1_ok and l2_ok else None
-        if l1_ok and l2_ok and grids is None:
-            result.stopped = "time"
-            break
         points = math.prod(len(range(n)[s]) for n, s in zip(shape, box))
+        removed = {"l1_fit": points * (len(l1_values) - len(l1_ok)) * len(l2_values),
+                   "l2_fit": points * len(l1_ok) * (len(l2_values) - len(l2_ok))}
+        valid, block = 0, None
+        if l1_ok and l2_ok:
+            evaluated = _evaluate_block(space, num_pes, totals, box, l1_ok, l2_ok, limit, budget)
+            if evaluated is None:  # the deadline passed inside the block: it stays unexplored
+                result.stopped = "time"
+                break
+            block_removed, valid, block = evaluated
+            removed.update(block_removed)
         result.explored += points * per_point
-        result.removed["l1_fit"] += points * (len(l1_values) - len(l1_ok)) * len(l2_values)
-        result.removed["l2_fit"] += points * len(l1_ok) * (len(l2_values) - len(l2_ok))
-        if grids is None:
-            continue
-        block = _evaluate_block(space, num_pes, totals, box, grids, l1_ok, l2_ok, limit, result)
+        result.valid += valid
+        for reason, count in removed.items():
+            result.removed[reason] += count
         if block is not None:
             candidates.append(block[0])
             clouds.append(block[1])
@@ -339,10 +346,13 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
     return result
 
 
-def _evaluate_block(space: DesignSpace, num_pes: int, totals: GroupTotals, box: tuple[slice, ...],
-                    grids: tuple[np.ndarray, np.ndarray, np.ndarray], l1_ok: Axis, l2_ok: Axis, limit: int,
-                    result: GroupResult) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
-    """Count one block's designs into ``result``; its Pareto candidates and a sample of its valid points."""
+def _evaluate_block(space: DesignSpace, num_pes: int, totals: GroupTotals, box: tuple[slice, ...], l1_ok: Axis,
+                    l2_ok: Axis, limit: int, budget: Budget) -> tuple[dict[str, int], int, tuple | None] | None:
+    """One block's invalid designs by reason, its valid count, and (when some are valid) its Pareto
+    candidates and a sample of its valid points; None when the deadline passes inside it."""
+    grids = runtime_block(totals, space, box, budget)
+    if grids is None:
+        return None
     runtime, noc_req, offchip_req = grids
     bw_ok = np.ones(runtime.shape, dtype=bool)
     if "max_noc_bw_req" in space.constraints:
@@ -350,16 +360,19 @@ def _evaluate_block(space: DesignSpace, num_pes: int, totals: GroupTotals, box: 
     if "max_offchip_bw_req" in space.constraints:
         bw_ok &= offchip_req <= space.constraints["max_offchip_bw_req"]
     pairs = len(l1_ok) * len(l2_ok)
-    result.removed["bandwidth"] += int((~bw_ok).sum()) * pairs
     noc_bw = np.array(space.axis("noc_bw")[box[0]], dtype=np.float64).reshape(-1, 1)
     lanes = np.array(space.axis("num_simd_lanes")[box[3]], dtype=np.float64).reshape(1, -1)
-    area_pairs, both_pairs = pair_counts(space, num_pes, noc_bw, lanes, l1_ok, l2_ok, limit)
+    counted = pair_counts(space, num_pes, noc_bw, lanes, l1_ok, l2_ok, limit, budget)
+    if counted is None:
+        return None
+    area_pairs, both_pairs = (np.asarray(c) for c in counted)
     points_ok = bw_ok.sum(axis=(1, 2))  # bandwidth-valid points per (noc_bw, lanes)
     points_ok = points_ok.astype(object) if pairs >= INT64_SAFE // max(bw_ok.size, 1) else points_ok
-    result.removed["area"] += int((points_ok * (pairs - np.asarray(area_pairs))).sum())
-    result.removed["power"] += int((points_ok * (np.asarray(area_pairs) - np.asarray(both_pairs))).sum())
-    valid = int((points_ok * np.asarray(both_pairs)).sum())
-    result.valid += valid
+    removed = {"bandwidth": int((~bw_ok).sum()) * pairs, "area": int((points_ok * (pairs - area_pairs)).sum()),
+               "power": int((points_ok * (area_pairs - both_pairs)).sum())}
+    valid = int((points_ok * both_pairs).sum())
+    if valid == 0:
+        return removed, 0, None
     if valid == 0:
         return None
     # The cheapest (l1, l2) of each point: the smallest sizes, when they pass the budgets.
@@ -386,9 +399,9 @@ def _evaluate_block(space: DesignSpace, num_pes: int, totals: GroupTotals, box: 
     cloud = np.stack([totals.macs / np.maximum(sampled_runtime, 1), np.full(len(sample), totals.energy)], axis=1)
     offsets = np.array([s.start or 0 for s in box], dtype=np.int64)
     points = np.stack(np.unravel_index(keep, runtime.shape), axis=1) + offsets
-    grids = {"runtime": runtime, "noc": noc_req, "offchip": offchip_req, "area": per_point(area),
-             "power": per_point(power)}
-    return {"point": points, **{name: np.ravel(grid)[keep] for name, grid in grids.items()}}, cloud
+    kept = {"runtime": runtime, "noc": noc_req, "offchip": offchip_req, "area": per_point(area),
+            "power": per_point(power)}
+    return removed, valid, ({"point": points, **{name: np.ravel(grid)[keep] for name, grid in kept.items()}}, cloud)
 
 
 def _keep_front(space: DesignSpace, totals: GroupTotals, constants: dict[str, int], num_pes: int, l1: int, l2: int,

@@ -75,6 +75,7 @@ def test_latin1_byte_is_an_input_error(cli, tmp_path: Path) -> None:
     (["--set", "num_pes=64", "--time-budget", "nan"], "time_budget: expected a finite number above 0"),
     (["--set", "num_pes=64", "--memory", "1M"], "memory: expected at least 64 MiB"),
     (["--set", "num_pes=64", "--workers", "0"], "--workers: expected a whole number above 0"),
+    (["--set", "num_pes=64", "--scheduler-timeout", "inf"], "--scheduler-timeout: expected a finite number"),
 ])
 def test_option_errors(cli, options: list[str], words: str) -> None:
     result = cli("dse", TINY, *options)

@@ -107,7 +107,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     from maestroc import dse_output
     from maestroc.dse_run import check_limits, explore, nothing_to_explore
-    from maestroc.space import SpaceError, load_space
+    from maestroc.space import SpaceError, finite_positive, load_space
 
     diagnostics = Diagnostics()
     tree = load_file(args.network, diagnostics, "mapping")
@@ -126,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
             space.set_constraint("power", args.power_budget, label="--power-budget")
         space.check({c.name for c in tree.constants})
         check_limits(args.time_budget, args.max_designs, args.memory)
+        finite_positive("--scheduler-timeout", args.scheduler_timeout)
         for option, value in (("--workers", args.workers), ("--chunk", args.chunk), ("--top", args.top)):
             if value < 1:
                 raise SpaceError(f"{option}: expected a whole number above 0, not {value}")
