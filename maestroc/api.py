@@ -131,7 +131,7 @@ def dse(network: str, space: str | None = None, set: str | list[str] | tuple[str
     """
     import tempfile
 
-    from maestroc.dse_run import DEFAULT_MEMORY
+    from maestroc.dse_grid import DEFAULT_MEMORY
 
     assignments = [set] if isinstance(set, str) else list(set)
     if os.path.exists(network) or ("{" not in network and network.endswith(".m")):

@@ -21,8 +21,9 @@ import numpy as np
 
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics
+from maestroc.dse_grid import DEFAULT_MEMORY, Budget
 from maestroc.dse_pools import ProcessPool, SerialPool
-from maestroc.exploration import DEFAULT_MEMORY, Budget, GroupResult, evaluate_group, groups
+from maestroc.exploration import GroupResult, evaluate_group, groups
 from maestroc.pareto import merge_front
 from maestroc.space import DesignSpace, SpaceError, finite_positive
 

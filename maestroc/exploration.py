@@ -28,10 +28,8 @@ change nothing else. Objectives are compared exactly (pareto.py).
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import math
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,6 +40,7 @@ import sympy
 from maestroc import ast
 from maestroc.costmodel import TENSORS, layer_cost, shape_key
 from maestroc.diagnostics import Diagnostics
+from maestroc.dse_grid import INT64_SAFE, Budget, blocks, fitting, pair_counts
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR
 from maestroc.metrics import area_power, energy_breakdown
@@ -51,14 +50,12 @@ from maestroc.pipeline import PassContext, run_pipeline
 from maestroc.space import Axis, DesignSpace
 from maestroc.symbolic import HARDWARE_SYMBOLS, IntegerPrinter
 
-INT64_SAFE = 2**62
 CLOUD_SAMPLE = 256
 RUNTIME_AXES = ("noc_bw", "noc_latency", "offchip_bw", "num_simd_lanes")
 # Why an invalid design is invalid, in the order the checks apply; a design counts under the first it fails.
 # "coverage" is for groups whose layers' MAC counts are not the layers' true counts (a group-level check,
 # like legality).
 REASONS = ("legality", "coverage", "l1_fit", "l2_fit", "bandwidth", "area", "power")
-DEFAULT_MEMORY = 1 << 30
 # Peak bytes per point of a runtime block, measured on multi-layer networks with a margin
 # (bench/dse_budget.py): int64 arrays, and Python ints when a runtime could exceed int64.
 BYTES_PER_POINT, OBJECT_BYTES_PER_POINT = 512, 8192
@@ -91,27 +88,6 @@ def compiled(shape) -> Callable:
 
 
 # ---- one group: a network structure for fixed constants and num_pes --------------------------
-@dataclass(frozen=True)
-class Budget:
-    """What one task may spend, checked between blocks: a wall-clock deadline (``time.time()``), a number
-    of designs, and the memory of one block in bytes."""
-
-    deadline: float | None = None
-    designs: int | None = None
-    memory: int = DEFAULT_MEMORY
-
-    def late(self) -> bool:
-        return self.deadline is not None and time.time() >= self.deadline
-
-    def exceeded(self, explored: int) -> str | None:
-        """"time" or "designs" when that budget is spent, given the designs explored so far."""
-        if self.late():
-            return "time"
-        if self.designs is not None and explored >= self.designs:
-            return "designs"
-        return None
-
-
 @dataclass
 class GroupResult:
     key: tuple  # (constants, num_pes)
@@ -204,83 +180,6 @@ def runtime_block(totals: GroupTotals, space: DesignSpace, box: tuple[slice, ...
     return runtime, noc_req, offchip_req
 
 
-def blocks(shape: tuple[int, ...], limit: int) -> Iterator[tuple[slice, ...]]:
-    """Boxes of at most ``limit`` points covering a grid, in C order; each is a contiguous run of flat indices."""
-    split = next(i for i in range(len(shape)) if math.prod(shape[i + 1:]) <= limit)
-    step = max(1, limit // math.prod(shape[split + 1:]))
-    for outer in itertools.product(*(range(n) for n in shape[:split])):
-        for start in range(0, shape[split], step):
-            yield (tuple(slice(i, i + 1) for i in outer) + (slice(start, min(start + step, shape[split])),)
-                   + tuple(slice(None) for _ in shape[split + 1:]))
-
-
-def _fitting(values: Axis, need: int, fit: bool) -> Axis:
-    """The values at or above ``need`` (a slice: a range stays a range)."""
-    return values[bisect.bisect_left(values, need):] if fit else values
-
-
-def _values_at(axis: Axis, index: np.ndarray) -> np.ndarray:
-    if isinstance(axis, range):
-        return axis.start + index * axis.step
-    return np.asarray(axis, dtype=np.int64)[index]
-
-
-def _prefix_counts(within: Callable[[np.ndarray], np.ndarray], axis: Axis, shape: tuple[int, ...]) -> np.ndarray:
-    """For each point, how many leading values of ``axis`` satisfy ``within`` (true on a prefix)."""
-    low = np.zeros(shape, dtype=np.int64)
-    high = np.full(shape, len(axis), dtype=np.int64)
-    while (active := low < high).any():
-        middle = (low + high + 1) // 2
-        good = within(_values_at(axis, np.maximum(middle - 1, 0)))
-        low = np.where(active & good, middle, low)
-        high = np.where(active & ~good, middle - 1, high)
-    return low
-
-
-def pair_counts(space: DesignSpace, num_pes: int, noc_bw: np.ndarray, lanes: np.ndarray, l1_ok: Axis,
-                l2_ok: Axis, limit: int, budget: Budget | None = None) -> tuple[object, object] | None:
-    """Per (noc_bw, lanes): the (l1, l2) pairs within the area budget, and within both budgets.
-
-    A short ``l2_ok`` is checked pair by pair. For a long one: area and power grow with l1
-    and l2, so for each l1 the l2 sizes within a budget are a prefix of ``l2_ok``, found by
-    binary search with the very float formula of ``metrics.area_power``. Either way the
-    count is exact. Without budgets, every pair counts. None when ``budget``'s deadline
-    passes first (a long l1 axis).
-    """
-    total = len(l1_ok) * len(l2_ok)
-    area_limit, power_limit = space.constraints.get("area"), space.constraints.get("power")
-    if area_limit is None and power_limit is None:
-        return total, total
-    dtype = np.int64 if total < INT64_SAFE else object
-    b, v = noc_bw.shape[0], lanes.shape[1]
-    area_ok = np.zeros((b, v), dtype=dtype)
-    both_ok = np.zeros((b, v), dtype=dtype)
-    listed = len(l2_ok) <= SEARCH_ABOVE
-    chunk = max(1, limit // max(b * v * (len(l2_ok) if listed else 1), 1))
-    for start in range(0, len(l1_ok), chunk):
-        if budget is not None and budget.late():
-            return None
-        l1 = np.array(l1_ok[start:start + chunk], dtype=np.int64).reshape(1, 1, -1, 1)
-        shape = (b, v, l1.shape[2])
-
-        def within(l2: np.ndarray, l1: np.ndarray = l1) -> tuple[np.ndarray, np.ndarray]:
-            """(within the area budget, within both budgets) of each l1 with ``l2`` (both on axis 3)."""
-            cost = area_power(num_pes, lanes[:, :, None, None], l1, l2, noc_bw[:, :, None, None])
-            area, power = np.broadcast_arrays(cost["area"], cost["power"])
-            in_area = np.ones(area.shape, dtype=bool) if area_limit is None else area <= area_limit
-            return in_area, (in_area if power_limit is None else in_area & (power <= power_limit))
-
-        if listed:
-            in_area, in_both = within(np.array(l2_ok, dtype=np.int64).reshape(1, 1, 1, -1))
-            area_counts, both_counts = in_area.sum(axis=(2, 3)), in_both.sum(axis=(2, 3))
-        else:
-            area_counts = _prefix_counts(lambda l2, w=within: w(l2[..., None])[0][..., 0], l2_ok, shape).sum(axis=2)
-            both_counts = _prefix_counts(lambda l2, w=within: w(l2[..., None])[1][..., 0], l2_ok, shape).sum(axis=2)
-        area_ok += area_counts.astype(dtype)
-        both_ok += both_counts.astype(dtype)
-    return area_ok, both_ok
-
-
 def _block_limit(totals: GroupTotals, memory: int) -> int:
     per_point = OBJECT_BYTES_PER_POINT if totals.exact_python else BYTES_PER_POINT
     return max(1, min(MAX_BLOCK_POINTS, memory // per_point))
@@ -298,8 +197,9 @@ def _objective_columns(space: DesignSpace, totals: GroupTotals, runtime: np.ndar
 
 
 def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[str, int], num_pes: int,
-                   budget: Budget = Budget()) -> GroupResult:
+                   budget: Budget | None = None) -> GroupResult:
     """Count the valid designs of one group (by reason for the invalid ones) and return its Pareto candidates."""
+    budget = budget or Budget()
     key = (tuple(sorted(constants.items())), num_pes)
     shape = tuple(len(space.axis(a)) for a in RUNTIME_AXES)
     l1_values, l2_values = space.axis("l1_size"), space.axis("l2_size")
@@ -310,8 +210,8 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
         explored = math.prod(shape) * per_point
         return GroupResult(key, explored, 0, removed={invalid[0]: explored}, error=invalid[1])
     totals = group_totals(network, space)
-    l1_ok = _fitting(l1_values, totals.l1_size, space.fit_buffers)
-    l2_ok = _fitting(l2_values, totals.l2_size, space.fit_buffers)
+    l1_ok = fitting(l1_values, totals.l1_size, space.fit_buffers)
+    l2_ok = fitting(l2_values, totals.l2_size, space.fit_buffers)
     result = GroupResult(key, 0, 0, removed=dict.fromkeys(REASONS[2:], 0))
     candidates: list[dict[str, np.ndarray]] = []
     clouds: list[np.ndarray] = []

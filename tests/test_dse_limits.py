@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from maestroc import exploration
+from maestroc import dse_grid, exploration
 from maestroc.diagnostics import Diagnostics
 from maestroc.dse_run import explore
 from maestroc.exploration import all_designs
@@ -57,7 +57,7 @@ def test_tiny_blocks_change_nothing(monkeypatch, objectives: list[str]) -> None:
 def test_invalid_designs_are_counted_by_first_failed_check(monkeypatch, search_above: int) -> None:
     """The counts by reason equal those of checking each design on its own, whether the (l1, l2) pairs
     within the budgets are checked one by one or found by binary search."""
-    monkeypatch.setattr(exploration, "SEARCH_ABOVE", search_above)
+    monkeypatch.setattr(dse_grid, "SEARCH_ABOVE", search_above)
     tree = load_mapping(TINY, Diagnostics())
     space = load_space(None, ["num_pes=8,64,256", "noc_bw=8,32,128", "offchip_bw=16,256", "l1_size=1:400:3",
                               "l2_size=pow2:64:262144", "KTile=8,16"], ["runtime", "energy"], HardwareSpec())
