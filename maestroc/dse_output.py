@@ -42,7 +42,8 @@ def progress_display(total: int) -> Iterator[Callable[[ExplorationResult], None]
         task = progress.add_task("dse", total=total, rate="")
 
         def update(result: ExplorationResult) -> None:
-            progress.update(task, completed=result.explored, rate=f"{result.rate / 1e6:,.1f}M designs/s")
+            progress.update(task, completed=result.explored + result.in_progress,
+                            rate=f"{result.rate / 1e6:,.1f}M designs/s")
 
         yield update
 

@@ -10,6 +10,7 @@ says it stopped early only when designs were left unexplored.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 import zlib
@@ -45,6 +46,7 @@ class ExplorationResult:
     cloud: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # sampled valid designs
     errors: dict[str, tuple[int, str]] = field(default_factory=dict)  # code -> (groups, first message)
     removed: dict[str, int] = field(default_factory=dict)  # reason -> invalid designs (exploration.REASONS)
+    in_progress: int = 0  # designs of the group being explored in this process (for the progress display)
 
     @property
     def rate(self) -> float:
@@ -66,7 +68,7 @@ _TREES: dict[int, ast.MappingFile] = {}
 
 
 def run_task(source: str | ast.MappingFile, space: DesignSpace, items: list[tuple[dict[str, int], int]],
-             budget: Budget) -> list[GroupResult]:
+             budget: Budget, on_block: Callable[[int], None] | None = None) -> list[GroupResult]:
     """A task: some groups. The network travels as its text to workers (no shared file system needed).
 
     Once the budget is spent, the remaining groups come back unexplored and marked as stopped.
@@ -80,7 +82,7 @@ def run_task(source: str | ast.MappingFile, space: DesignSpace, items: list[tupl
         if reason:
             results.append(GroupResult((tuple(sorted(constants.items())), num_pes), 0, 0, stopped=reason))
             continue
-        group = evaluate_group(tree, space, constants, num_pes, remaining)
+        group = evaluate_group(tree, space, constants, num_pes, remaining, on_block)
         spent += group.explored
         results.append(group)
     return results
@@ -164,7 +166,14 @@ def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int =
     remote = workers > 1 or pool is not None
     source: str | ast.MappingFile = Path(path).read_text(encoding="utf-8-sig") if remote else tree
     own_pool = pool is None
-    runner = pool or (ProcessPool(workers, run_task) if workers > 1 else SerialPool(run_task))
+
+    def block_done(designs: int) -> None:
+        result.in_progress += designs
+        if progress:
+            progress(result)
+
+    runner = pool or (ProcessPool(workers, run_task) if workers > 1 else
+                      SerialPool(functools.partial(run_task, on_block=block_done)))
     messages = {"time": f"time budget of {time_budget or 0:g} s reached",
                 "designs": f"{max_designs or 0:,} designs reached", "interrupted": "interrupted",
                 "terminated": "terminated"}
@@ -192,6 +201,7 @@ def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int =
             finished, running = runner.wait_any(running)  # type: ignore[attr-defined]
             for group in runner.results(finished):  # type: ignore[attr-defined]
                 collector.add(group)
+            result.in_progress = 0
             result.seconds = time.perf_counter() - start
             if progress:
                 progress(result)

@@ -197,8 +197,11 @@ def _objective_columns(space: DesignSpace, totals: GroupTotals, runtime: np.ndar
 
 
 def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[str, int], num_pes: int,
-                   budget: Budget | None = None) -> GroupResult:
-    """Count the valid designs of one group (by reason for the invalid ones) and return its Pareto candidates."""
+                   budget: Budget | None = None, on_block: Callable[[int], None] | None = None) -> GroupResult:
+    """Count the valid designs of one group (by reason for the invalid ones) and return its Pareto candidates.
+
+    ``on_block(designs)`` is told the designs of each finished block (progress inside a large group).
+    """
     budget = budget or Budget()
     key = (tuple(sorted(constants.items())), num_pes)
     shape = tuple(len(space.axis(a)) for a in RUNTIME_AXES)
@@ -232,6 +235,8 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
             block_removed, valid, block = evaluated
             removed.update(block_removed)
         result.explored += points * per_point
+        if on_block:
+            on_block(points * per_point)
         result.valid += valid
         for reason, count in removed.items():
             result.removed[reason] += count

@@ -107,6 +107,17 @@ def test_time_budget_stops_counting_a_huge_l1_axis() -> None:
     assert result.stopped_early == "time budget of 0.5 s reached" and result.explored == 0
 
 
+def test_progress_inside_a_group(monkeypatch) -> None:
+    """A single large group reports progress block by block, not only when it ends."""
+    monkeypatch.setattr(exploration, "MAX_BLOCK_POINTS", 1000)
+    tree = load_mapping(TINY, Diagnostics())
+    space = load_space(None, ["num_pes=256", "noc_bw=1:100", "offchip_bw=1:100"], ["runtime", "energy"],
+                       HardwareSpec())
+    seen: list[int] = []
+    result = explore(TINY, tree, space, progress=lambda r: seen.append(r.explored + r.in_progress))
+    assert seen == [1000 * k for k in range(1, 11)] + [10_000] and result.explored == 10_000
+
+
 def test_stopped_early_only_when_designs_are_left() -> None:
     tree = load_mapping(TINY, Diagnostics())
     space = tiny_space(["runtime", "energy"])
