@@ -27,7 +27,8 @@ from pathlib import Path
 from maestroc.api import compile_files
 from maestroc.costmodel import analysis_of
 from maestroc.diagnostics import Diagnostics
-from maestroc.exploration import compiled, explore
+from maestroc.dse_run import explore
+from maestroc.exploration import compiled
 from maestroc.frontend import load_mapping
 from maestroc.hardware import HardwareSpec
 from maestroc.space import load_space

@@ -211,18 +211,21 @@ def compile(source: Source, hw: Hardware = None, *, dataflow: Source | None = No
     return analyse(tree, spec, diagnostics, strict=strict)
 
 
-def dse(network: Source, space: Source | None = None, set: str | list[str] | tuple[str, ...] = (),
+def dse(network: Source, space: Source | None = None, set: str | list[str] | tuple[str, ...] = (),  # noqa: A002
         objectives: str | list[str] | None = None, hw: Hardware = None, workers: int = 1,
-        time_budget: float | None = None, max_designs: int | None = None):  # type: ignore[no-untyped-def]
+        time_budget: float | None = None, max_designs: int | None = None, area_budget: float | None = None,
+        power_budget: float | None = None, memory: int | None = None):  # type: ignore[no-untyped-def]
     """Explore a design space (see docs/dse.md); returns an ExplorationResult with ``front`` and counts.
 
     ``network`` is a path or the file's text; ``set`` one ``NAME=SPEC`` or a list of them (as ``--set``);
-    ``objectives`` one name or a list. Raises InputError on a bad network or hardware, SpaceError on a bad space.
+    ``objectives`` one name or a list. Raises InputError (with the diagnostics) on bad input, exactly where
+    the command line reports an input error.
     """
     import tempfile
 
-    from maestroc.exploration import explore
-    from maestroc.space import load_space
+    from maestroc.dse_grid import DEFAULT_MEMORY
+    from maestroc.dse_run import explore, nothing_to_explore
+    from maestroc.space import SpaceError, load_space
 
     assignments = [set] if isinstance(set, str) else list(set)
     wanted = [objectives] if isinstance(objectives, str) else objectives
@@ -232,14 +235,27 @@ def dse(network: Source, space: Source | None = None, set: str | list[str] | tup
     tree = load_network(network, diagnostics)
     if tree is None:
         raise InputError(diagnostics)
-    design_space = load_space(os.fspath(space) if space is not None else None, assignments, wanted,
-                              hardware_spec(hw))
-    design_space.check({c.name for c in tree.constants})
+    space_path = os.fspath(space) if space is not None else None
+    problem = nothing_to_explore(tree.path, tree, space_path, assignments)
+    if problem.has_errors:
+        raise InputError(problem)
+    try:
+        design_space = load_space(space_path, assignments, wanted, hardware_spec(hw))
+        for name, budget in (("area", area_budget), ("power", power_budget)):
+            if budget is not None:
+                design_space.set_constraint(name, budget, label=f"{name}_budget")
+        design_space.check({c.name for c in tree.constants})
+    except SpaceError as error:
+        raise InputError(error.diagnostics()) from error
+
+    def run(path: str):  # type: ignore[no-untyped-def]
+        return explore(path, tree, design_space, workers=workers, time_budget=time_budget,
+                       max_designs=max_designs, memory=memory or DEFAULT_MEMORY)
+
     if tree.path != "<network>":
-        return explore(tree.path, tree, design_space, workers=workers, time_budget=time_budget,
-                       max_designs=max_designs)
+        return run(tree.path)
     with tempfile.TemporaryDirectory() as folder:  # worker processes read the network from a file
         path = os.path.join(folder, "network.m")
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(str(network))
-        return explore(path, tree, design_space, workers=workers, time_budget=time_budget, max_designs=max_designs)
+        return run(path)

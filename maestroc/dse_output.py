@@ -7,21 +7,28 @@ import csv
 import io
 import json
 import sys
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from maestroc import install_hint
-from maestroc.exploration import ExplorationResult, best_per_objective
+from maestroc.dse_run import ExplorationResult
+from maestroc.exploration import REASONS
 from maestroc.hardware import INT_MAX
 from maestroc.outputs import OutputWriter, table_console
+from maestroc.pareto import best_per_objective
 from maestroc.report import energy_note
 from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
 from maestroc.tables import Column, FittedTable
 
 OBJECTIVE_UNITS = {"runtime": "cycles", "throughput": "MACs per cycle", "energy": "nJ", "edp": "nJ x cycles",
                    "area": "um^2", "power": "mW"}
+# Hardware values where MAESTRO's INT_MAX stands for "no limit" (a hardware file that omits the key).
+UNLIMITED_AXES = ("noc_bw", "offchip_bw", "l1_size", "l2_size")
+AXIS_LISTED_UP_TO = 1000  # longer range axes are written as LOW:HIGH:STEP in summary.json
+REASON_LABELS = {"legality": "legality", "coverage": "coverage", "l1_fit": "L1 fit", "l2_fit": "L2 fit",
+                 "bandwidth": "bandwidth caps", "area": "area budget", "power": "power budget"}
 METRICS = ("runtime", "throughput", "energy", "edp", "area", "power", "macs", "l1_size_req", "l2_size_req",
            "noc_bw_req", "offchip_bw_req")
 
@@ -39,7 +46,8 @@ def progress_display(total: int) -> Iterator[Callable[[ExplorationResult], None]
         task = progress.add_task("dse", total=total, rate="")
 
         def update(result: ExplorationResult) -> None:
-            progress.update(task, completed=result.explored, rate=f"{result.rate / 1e6:,.1f}M designs/s")
+            progress.update(task, completed=result.explored + result.in_progress,
+                            rate=f"{result.rate / 1e6:,.1f}M designs/s")
 
         yield update
 
@@ -53,37 +61,111 @@ def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> No
     state = f" (stopped early: {result.stopped_early})" if result.stopped_early else ""
     console.print(f"designs explored: {result.explored:,} of {space.size:,}{state}")
     console.print(f"valid designs:    {result.valid:,}")
+    if result.removed:
+        console.print(f"invalid designs:  {sum(result.removed.values()):,} ({removal_text(result)}; each counted "
+                      "under the first check it fails)")
     console.print(f"on the front:     {len(result.front):,}  (objectives: {', '.join(space.objectives)})")
     console.print(f"time:             {result.seconds:.2f} s, {result.rate:,.0f} designs/s")
     for code, (count, first) in sorted(result.errors.items()):
         console.print(f"note: {count} group(s) of designs (a num_pes and Constants combination) cannot be "
                       f"analysed, e.g. {first}")
+    for note in notes(space, result):
+        console.print(f"note: {note}", soft_wrap=True)
     if not result.front:
         return
     design_columns = [Column(c) for c in _design_columns(space)]
     objective_columns = [Column(f"{o} ({OBJECTIVE_UNITS[o]})") for o in space.objectives]
-    notes = [energy_note(space.base)] if {"energy", "edp"} & set(space.objectives) else []
+    energy_notes = [energy_note(space.base)] if {"energy", "edp"} & set(space.objectives) else []
     table = FittedTable([Column("best for", "left", key=True)] + design_columns + objective_columns,
-                        "best design per objective", notes)
-    for objective, (design, metrics) in best_per_objective(result).items():
+                        "best design per objective", energy_notes)
+    for objective, (design, metrics) in best_per_objective(result.front).items():
         if objective in space.objectives:
-            table.add_row(objective, *(_fmt_design(design[c]) for c in _design_columns(space)),
+            table.add_row(objective, *(_shown(c, design[c]) for c in _design_columns(space)),
                           *(_fmt(metrics[o]) for o in space.objectives))
     console.print(table)
     front = FittedTable([Column("#", key=True)] + design_columns + objective_columns,
                         f"Pareto front (first {min(top, len(result.front))} of {len(result.front)})")
     for number, (design, metrics) in enumerate(result.front[:top], 1):
-        front.add_row(str(number), *(_fmt_design(design[c]) for c in _design_columns(space)),
+        front.add_row(str(number), *(_shown(c, design[c]) for c in _design_columns(space)),
                       *(_fmt(metrics[o]) for o in space.objectives))
     console.print(front)
 
 
-def _fmt_design(value: int) -> str:
-    return "unlimited" if value >= INT_MAX else f"{value:,}"
+def removal_text(result: ExplorationResult) -> str:
+    return "; ".join(f"{REASON_LABELS[r]}: {result.removed[r]:,}" for r in REASONS if result.removed.get(r))
 
 
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+# What the area and power model reads of the design, with a value to sweep when it is unlimited.
+COSTED_AXES = {"l1_size": "pow2:16:4096", "l2_size": "pow2:1024:4194304", "noc_bw": "8:512:8"}
+
+
+def _unlimited_buffers(space: DesignSpace) -> list[str]:
+    """Area-costed axes given as MAESTRO's INT_MAX (by default, or listed), not merely crossed by a range."""
+    return [name for name in COSTED_AXES
+            if not isinstance(space.axis(name), range) and INT_MAX in space.axis(name)]
+
+
+def notes(space: DesignSpace, result: ExplorationResult) -> list[str]:
+    """What the numbers need said: area from "unlimited" buffers, and why no design is valid."""
+    said = []
+    unlimited = _unlimited_buffers(space)
+    if unlimited:
+        said.append(f"{', '.join(unlimited)} {'is' if len(unlimited) == 1 else 'are'} unlimited (no --hw or "
+                    f"--set gives {'it' if len(unlimited) == 1 else 'them'}): area and power take {INT_MAX:,} "
+                    "(MAESTRO's stand-in for no limit) as the buffer's elements or the NoC's width")
+    if result.valid == 0 and result.removed:
+        worst = max(REASONS, key=lambda r: result.removed.get(r, 0))
+        said.append(f"no valid design: {REASON_LABELS[worst]} removed {result.removed[worst]:,} of "
+                    f"{result.explored:,}; {_hint(worst, space)}")
+    return said
+
+
+def _hint(reason: str, space: DesignSpace) -> str:
+    unlimited = _unlimited_buffers(space)
+    sizes = " ".join(f"--set {name}={COSTED_AXES[name]}" for name in unlimited)
+    hints = {
+        "legality": "no group is legal for its num_pes and Constants (see the notes above); sweep num_pes and "
+                    "tile sizes that fit (maestroc lint NET.m --hw HW.m shows why)",
+        "coverage": "the dataflows do not cover the layers exactly for these Constants; sweep tile sizes that "
+                    "divide the dimensions",
+        "l1_fit": "every l1_size swept is below a layer's L1 need: sweep larger l1_size values, or set "
+                  "fit_buffers = false in [constraints]",
+        "l2_fit": "every l2_size swept is below a layer's L2 need: sweep larger l2_size values, or set "
+                  "fit_buffers = false in [constraints]",
+        "bandwidth": "raise max_noc_bw_req / max_offchip_bw_req in [constraints]",
+        "area": "raise --area-budget, or sweep fewer PEs and smaller buffers" + (
+            f"; {', '.join(unlimited)} unlimited: give --hw HW.m or {sizes}" if unlimited else ""),
+        "power": "raise --power-budget, or sweep fewer PEs and smaller buffers" + (
+            f"; {', '.join(unlimited)} unlimited: give --hw HW.m or {sizes}" if unlimited else ""),
+    }
+    return hints[reason]
+
+
+def _shown(name: str, value: object) -> str:
+    """A design value for a table: MAESTRO's INT_MAX is "unlimited", integers exact with separators."""
+    if name in UNLIMITED_AXES and value == INT_MAX:
+        return "unlimited"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _stored(design: dict[str, int]) -> dict[str, object]:
+    """A design for the files: "unlimited" where MAESTRO's INT_MAX stands for no limit."""
+    return {name: "unlimited" if name in UNLIMITED_AXES and value == INT_MAX else value
+            for name, value in design.items()}
+
+
+def _axis_json(values) -> object:  # type: ignore[no-untyped-def]
+    """An axis for summary.json: its values, or LOW:HIGH:STEP for a long range (never listed out)."""
+    if isinstance(values, range) and len(values) > AXIS_LISTED_UP_TO:
+        return f"{values.start}:{values[-1]}:{values.step}"
+    return ["unlimited" if v == INT_MAX else v for v in values]
+
+
+def _fmt(value: object) -> str:
+    """Integers exactly (never through a float); other numbers rounded for reading."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"  # type: ignore[arg-type]
 
 
 def write_results(output: OutputWriter, folder: str, network_path: str, space: DesignSpace,
@@ -93,21 +175,24 @@ def write_results(output: OutputWriter, folder: str, network_path: str, space: D
     writer = csv.writer(buffer)
     writer.writerow(columns + list(METRICS))
     for design, metrics in result.front:
-        writer.writerow([design[c] for c in columns] + [metrics[m] for m in METRICS])
+        shown = _stored(design)
+        writer.writerow([shown[c] for c in columns] + [metrics[m] for m in METRICS])
     output.write(f"{folder}/front.csv", buffer.getvalue())
     output.write(f"{folder}/front.json", json.dumps(
-        [{"design": design, "metrics": metrics} for design, metrics in result.front], indent=2) + "\n")
+        [{"design": _stored(design), "metrics": metrics} for design, metrics in result.front], indent=2) + "\n")
     summary = {
         "network": network_path, "objectives": list(space.objectives),
         "directions": {o: OBJECTIVES[o] for o in space.objectives},
-        "space": {"hardware": {k: list(space.axis(k)) for k in HARDWARE_AXES},
-                  "constants": {k: list(v) for k, v in space.constants.items()},
+        "space": {"hardware": {k: _axis_json(space.axis(k)) for k in HARDWARE_AXES},
+                  "constants": {k: _axis_json(v) for k, v in space.constants.items()},
                   "constraints": space.constraints, "fit_buffers": space.fit_buffers},
         "designs_in_space": space.size, "designs_explored": result.explored, "designs_valid": result.valid,
         "designs_on_front": len(result.front), "seconds": result.seconds, "designs_per_second": result.rate,
         "stopped_early": result.stopped_early,
+        "designs_invalid_by": {r: result.removed[r] for r in REASONS if result.removed.get(r)},
+        "notes": notes(space, result),
         "unanalysable_groups": {code: {"groups": n, "example": first} for code, (n, first) in result.errors.items()},
-        "best": {o: {"design": d, "metrics": m} for o, (d, m) in best_per_objective(result).items()},
+        "best": {o: {"design": _stored(d), "metrics": m} for o, (d, m) in best_per_objective(result.front).items()},
     }
     output.write(f"{folder}/summary.json", json.dumps(summary, indent=2) + "\n")
     if plot:

@@ -1,4 +1,4 @@
-"""Design-space exploration: the cost expressions evaluated over grids of designs with numpy.
+"""Design-space exploration of one group of designs: cost expressions evaluated over grids with numpy.
 
 A design is one value per hardware axis (``num_pes``, ``noc_bw``, ``noc_latency``,
 ``offchip_bw``, ``l1_size``, ``l2_size``, ``num_simd_lanes``) and per swept
@@ -12,46 +12,56 @@ evaluated only over the axes it depends on:
   num_simd_lanes`` (exact int64; Python ints if a value could overflow);
 * energy, MACs, buffer needs: exact ints, one per group;
 * area and power (MAESTRO's model, with the design's L1/L2 sizes): over
-  ``noc_bw x num_simd_lanes x l1_size x l2_size``.
+  ``noc_bw x num_simd_lanes`` for the front, and counted over ``l1_size x l2_size``
+  by binary search (both grow with the buffer sizes, so the sizes within a budget
+  are a prefix of each axis).
 
+The runtime grid is split into *blocks* of bounded size (the memory bound), each a
+contiguous run of the grid in C order, and the budgets are checked between blocks.
 A design is valid when every layer is legal, every layer's L1/L2 need fits the
-design's L1/L2 size, area and power are within the budgets and the bandwidth caps
-hold. Valid designs are counted exactly; for the Pareto front only the smallest
-valid L1/L2 sizes of each point need considering, since larger ones cost more
-area and power and change nothing else. Designs with identical objective values
-are represented once. Results do not depend on the order or the number of
-workers: groups are independent and the fronts are merged deterministically.
+design's L1/L2 size, the bandwidth caps hold and area and power are within the
+budgets; each invalid design is counted under the first check it fails
+(:data:`REASONS`). For the Pareto front only the smallest valid L1/L2 sizes of
+each point need considering, since larger ones cost more area and power and
+change nothing else. Objectives are compared exactly (pareto.py).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import sympy
 
 from maestroc import ast
 from maestroc.costmodel import layer_cost, shape_key
-from maestroc.coverage import covers, network_gaps
+from maestroc.coverage import network_gaps
 from maestroc.diagnostics import Diagnostics
+from maestroc.dse_grid import INT64_SAFE, Budget, blocks, fitting, pair_counts
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR
 from maestroc.metrics import area_power, energy_breakdown, output_elements
+from maestroc.pareto import minimal_rows
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
-from maestroc.space import OBJECTIVES, DesignSpace
+from maestroc.space import Axis, DesignSpace
 from maestroc.symbolic import HARDWARE_SYMBOLS, IntegerPrinter
 
-INT64_SAFE = 2**62
 CLOUD_SAMPLE = 256
 RUNTIME_AXES = ("noc_bw", "noc_latency", "offchip_bw", "num_simd_lanes")
+# Why an invalid design is invalid, in the order the checks apply; a design counts under the first it fails.
+# "coverage" is for groups whose layers' MAC counts are not the layers' true counts (a group-level check,
+# like legality).
+REASONS = ("legality", "coverage", "l1_fit", "l2_fit", "bandwidth", "area", "power")
+# Peak bytes per point of a runtime block, measured on multi-layer networks with a margin
+# (bench/dse_budget.py): int64 arrays, and Python ints when a runtime could exceed int64.
+BYTES_PER_POINT, OBJECT_BYTES_PER_POINT = 512, 8192
+MAX_BLOCK_POINTS = 1 << 18
+SEARCH_ABOVE = 64  # l2_size values beyond which pairs are counted by binary search  # also bounds one block's time, so budgets are honoured within a second
 
 
 # ---- compiling a layer's expressions to numpy ------------------------------------------------
@@ -84,12 +94,25 @@ class GroupResult:
     key: tuple  # (constants, num_pes)
     explored: int
     valid: int
-    front: np.ndarray  # candidate objective vectors (minimisation form), one row per design
-    designs: list[dict[str, int]]
-    metrics: list[dict[str, float]]
+    designs: list[dict[str, int]] = field(default_factory=list)  # the group's Pareto candidates
+    metrics: list[dict[str, object]] = field(default_factory=list)
+    removed: dict[str, int] = field(default_factory=dict)  # reason -> invalid designs (REASONS)
     error: str | None = None
+    stopped: str | None = None  # "time" or "designs" when a budget ended the group early
     # (throughput, energy) of up to CLOUD_SAMPLE valid points, evenly spaced, for the front plot
     cloud: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+
+
+@dataclass
+class GroupTotals:
+    """A sized network's per-group constants and its layers' compiled expressions."""
+
+    functions: list[Callable]
+    macs: int
+    energy: float
+    l1_size: int
+    l2_size: int
+    exact_python: bool  # a runtime could exceed int64: evaluate with Python ints
 
 
 def sized_network(tree: ast.MappingFile, constants: dict[str, int], num_pes: int) -> tuple[NetworkIR, Diagnostics]:
@@ -99,50 +122,205 @@ def sized_network(tree: ast.MappingFile, constants: dict[str, int], num_pes: int
     return result.ir, diagnostics  # type: ignore[return-value]
 
 
-def _grid(space: DesignSpace) -> dict[str, np.ndarray]:
-    """Runtime axes as broadcastable int64 arrays of shape (B, L, O, V)."""
-    out = {}
-    for index, name in enumerate(RUNTIME_AXES):
-        shape = [1, 1, 1, 1]
-        values = space.axis(name)
-        shape[index] = len(values)
-        out[name] = np.array(values, dtype=np.int64).reshape(shape)
-    return out
+def group_invalid_reason(network: NetworkIR, diagnostics: Diagnostics) -> tuple[str, str] | None:
+    """(reason, message) when no design of the group can be valid, whatever its hardware values.
+
+    Legality: a layer the pipeline rejects for this ``num_pes`` and these Constants. Coverage: a layer
+    whose MAC count is not the layer's true count (maestroc.coverage), so its figures are not the layer's.
+    """
+    if diagnostics.has_errors or network.illegal:
+        return "legality", next((f"{d.code}: {d.message}" for d in diagnostics), "illegal")
+    if gaps := network_gaps(network):
+        return "coverage", f"coverage: {gaps[0].message}"
+    return None
 
 
-def _evaluate_layers(network: NetworkIR, space: DesignSpace) -> dict[str, object]:
-    """Network totals over the runtime grid (arrays) and per-group constants (ints, energy)."""
-    grid = _grid(space)
-    args = [grid[name] for name in RUNTIME_AXES]
-    shape = tuple(len(space.axis(name)) for name in RUNTIME_AXES)
-    upper = [float(max(space.axis(name))) for name in RUNTIME_AXES]
-    lower = [float(min(space.axis(name))) for name in RUNTIME_AXES]
-    runtime = np.zeros(shape, dtype=np.int64)
-    noc_req = np.zeros(shape, dtype=np.int64)
-    offchip_req = np.zeros(shape, dtype=np.int64)
-    counts: dict[str, object] = {"macs": 0, "energy": 0.0, "l1_size": 0, "l2_size": 0}
-    exact_python = False
+def group_totals(network: NetworkIR, space: DesignSpace) -> GroupTotals:
+    """MACs, energy and buffer needs (exact, one per group) and each layer's compiled expressions."""
+    upper = [float(space.axis(name)[-1]) for name in RUNTIME_AXES]
+    lower = [float(space.axis(name)[0]) for name in RUNTIME_AXES]
+    totals = GroupTotals([], 0, 0.0, 0, 0, False)
     for layer in network.layers:
         key = shape_key(layer)
         top = layer_cost(key).top
         f = compiled(key)
+        totals.functions.append(f)
         # Overflow guard: the largest runtime comes with the smallest bandwidths and the most latency.
         bound = f(lower[0], upper[1], lower[2], lower[3])[0]
         if float(bound) >= INT64_SAFE / max(len(network.layers), 1):
-            exact_python = True
-        values = f(*([a.astype(object) for a in args] if exact_python else args))
-        layer_runtime, layer_noc, layer_off = (np.broadcast_to(np.asarray(v), shape) for v in values)
-        if exact_python:
-            runtime = runtime.astype(object) + layer_runtime
-        else:
-            runtime = runtime + layer_runtime
+            totals.exact_python = True
+        totals.macs += top.macs
+        totals.energy += sum(energy_breakdown(top, output_elements(key), space.base).values())
+        totals.l1_size = max(totals.l1_size, sum(top.first_l1_req.values()))
+        totals.l2_size = max(totals.l2_size, sum(top.l2_req.values()))
+    return totals
+
+
+def runtime_block(totals: GroupTotals, space: DesignSpace, box: tuple[slice, ...],
+                  budget: Budget | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Network runtime (sum of layers) and peak NoC and off-chip needs (max of layers) over one box.
+
+    None when ``budget``'s deadline passes between two layers (the block is then left unexplored).
+    """
+    args = []
+    for index, name in enumerate(RUNTIME_AXES):
+        values = np.array(space.axis(name)[box[index]], dtype=np.int64)
+        shape = [1, 1, 1, 1]
+        shape[index] = len(values)
+        args.append(values.astype(object).reshape(shape) if totals.exact_python else values.reshape(shape))
+    shape = tuple(len(a.ravel()) for a in args)
+    dtype = object if totals.exact_python else np.int64
+    runtime, noc_req, offchip_req = (np.zeros(shape, dtype=dtype) for _ in range(3))
+    for f in totals.functions:
+        if budget is not None and budget.late():
+            return None
+        layer_runtime, layer_noc, layer_off = (np.broadcast_to(np.asarray(v), shape) for v in f(*args))
+        runtime = runtime + layer_runtime
         noc_req = np.maximum(noc_req, layer_noc)
         offchip_req = np.maximum(offchip_req, layer_off)
-        counts["macs"] += top.macs
-        counts["energy"] += sum(energy_breakdown(top, output_elements(key), space.base).values())
-        counts["l1_size"] = max(counts["l1_size"], sum(top.first_l1_req.values()))
-        counts["l2_size"] = max(counts["l2_size"], sum(top.l2_req.values()))
-    return {"runtime": runtime, "noc_req": noc_req, "offchip_req": offchip_req, **counts}
+    return runtime, noc_req, offchip_req
+
+
+def _block_limit(totals: GroupTotals, memory: int) -> int:
+    per_point = OBJECT_BYTES_PER_POINT if totals.exact_python else BYTES_PER_POINT
+    return max(1, min(MAX_BLOCK_POINTS, memory // per_point))
+
+
+def _objective_columns(space: DesignSpace, totals: GroupTotals, runtime: np.ndarray, area: np.ndarray,
+                       power: np.ndarray) -> list[np.ndarray]:
+    """Within a group, columns ordered exactly as the objectives (minimised): MACs and energy are the
+    group's constants, so throughput and energy-delay order as the (integer) runtime does."""
+    zeros = np.zeros(len(runtime), dtype=np.int64)
+    columns = {"runtime": runtime, "throughput": runtime if totals.macs > 0 else zeros, "energy": zeros,
+               "edp": runtime if totals.energy > 0 else (-runtime if totals.energy < 0 else zeros),
+               "area": area, "power": power}
+    return [columns[o] for o in space.objectives]
+
+
+def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[str, int], num_pes: int,
+                   budget: Budget | None = None, on_block: Callable[[int], None] | None = None) -> GroupResult:
+    """Count the valid designs of one group (by reason for the invalid ones) and return its Pareto candidates.
+
+    ``on_block(designs)`` is told the designs of each finished block (progress inside a large group).
+    """
+    budget = budget or Budget()
+    key = (tuple(sorted(constants.items())), num_pes)
+    shape = tuple(len(space.axis(a)) for a in RUNTIME_AXES)
+    l1_values, l2_values = space.axis("l1_size"), space.axis("l2_size")
+    per_point = len(l1_values) * len(l2_values)
+    network, diagnostics = sized_network(tree, constants, num_pes)
+    invalid = group_invalid_reason(network, diagnostics)
+    if invalid:
+        explored = math.prod(shape) * per_point
+        return GroupResult(key, explored, 0, removed={invalid[0]: explored}, error=invalid[1])
+    totals = group_totals(network, space)
+    l1_ok = fitting(l1_values, totals.l1_size, space.fit_buffers)
+    l2_ok = fitting(l2_values, totals.l2_size, space.fit_buffers)
+    result = GroupResult(key, 0, 0, removed=dict.fromkeys(REASONS[2:], 0))
+    candidates: list[dict[str, np.ndarray]] = []
+    clouds: list[np.ndarray] = []
+    limit = _block_limit(totals, budget.memory)
+    for box in blocks(shape, limit):
+        if (reason := budget.exceeded(result.explored)):
+            result.stopped = reason
+            break
+        points = math.prod(len(range(n)[s]) for n, s in zip(shape, box))
+        removed = {"l1_fit": points * (len(l1_values) - len(l1_ok)) * len(l2_values),
+                   "l2_fit": points * len(l1_ok) * (len(l2_values) - len(l2_ok))}
+        valid, block = 0, None
+        if l1_ok and l2_ok:
+            evaluated = _evaluate_block(space, num_pes, totals, box, l1_ok, l2_ok, limit, budget)
+            if evaluated is None:  # the deadline passed inside the block: it stays unexplored
+                result.stopped = "time"
+                break
+            block_removed, valid, block = evaluated
+            removed.update(block_removed)
+        result.explored += points * per_point
+        if on_block:
+            on_block(points * per_point)
+        result.valid += valid
+        for reason, count in removed.items():
+            result.removed[reason] += count
+        if block is not None:
+            candidates.append(block[0])
+            clouds.append(block[1])
+    result.removed = {reason: n for reason, n in result.removed.items() if n}
+    if candidates:
+        _keep_front(space, totals, constants, num_pes, l1_ok[0], l2_ok[0], candidates, result)
+        cloud = np.concatenate(clouds)
+        result.cloud = cloud[np.linspace(0, len(cloud) - 1, min(len(cloud), CLOUD_SAMPLE)).astype(int)]
+    return result
+
+
+def _evaluate_block(space: DesignSpace, num_pes: int, totals: GroupTotals, box: tuple[slice, ...], l1_ok: Axis,
+                    l2_ok: Axis, limit: int, budget: Budget) -> tuple[dict[str, int], int, tuple | None] | None:
+    """One block's invalid designs by reason, its valid count, and (when some are valid) its Pareto
+    candidates and a sample of its valid points; None when the deadline passes inside it."""
+    grids = runtime_block(totals, space, box, budget)
+    if grids is None:
+        return None
+    runtime, noc_req, offchip_req = grids
+    bw_ok = np.ones(runtime.shape, dtype=bool)
+    if "max_noc_bw_req" in space.constraints:
+        bw_ok &= noc_req <= space.constraints["max_noc_bw_req"]
+    if "max_offchip_bw_req" in space.constraints:
+        bw_ok &= offchip_req <= space.constraints["max_offchip_bw_req"]
+    pairs = len(l1_ok) * len(l2_ok)
+    noc_bw = np.array(space.axis("noc_bw")[box[0]], dtype=np.float64).reshape(-1, 1)
+    lanes = np.array(space.axis("num_simd_lanes")[box[3]], dtype=np.float64).reshape(1, -1)
+    counted = pair_counts(space, num_pes, noc_bw, lanes, l1_ok, l2_ok, limit, budget)
+    if counted is None:
+        return None
+    area_pairs, both_pairs = (np.asarray(c) for c in counted)
+    points_ok = bw_ok.sum(axis=(1, 2))  # bandwidth-valid points per (noc_bw, lanes)
+    points_ok = points_ok.astype(object) if pairs >= INT64_SAFE // max(bw_ok.size, 1) else points_ok
+    removed = {"bandwidth": int((~bw_ok).sum()) * pairs, "area": int((points_ok * (pairs - area_pairs)).sum()),
+               "power": int((points_ok * (area_pairs - both_pairs)).sum())}
+    valid = int((points_ok * both_pairs).sum())
+    if valid == 0:
+        return removed, 0, None
+    if valid == 0:
+        return None
+    # The cheapest (l1, l2) of each point: the smallest sizes, when they pass the budgets.
+    cheapest = area_power(num_pes, lanes, l1_ok[0], l2_ok[0], noc_bw)
+    area, power = (np.broadcast_to(cheapest[k], (noc_bw.shape[0], lanes.shape[1])) for k in ("area", "power"))
+    cheap_ok = np.ones(area.shape, dtype=bool)
+    if "area" in space.constraints:
+        cheap_ok &= area <= space.constraints["area"]
+    if "power" in space.constraints:
+        cheap_ok &= power <= space.constraints["power"]
+
+    def per_point(values: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(values[:, None, None, :], runtime.shape)
+
+    usable = bw_ok & per_point(cheap_ok)
+    index = np.flatnonzero(np.ravel(usable))
+    runtime_ok = np.ravel(runtime)[index]
+    needed = {"area": area, "power": power}
+    gathered = {name: np.ravel(per_point(needed[name]))[index] if name in space.objectives else runtime_ok
+                for name in needed}  # area and power gathered only when they are objectives
+    keep = index[minimal_rows(_objective_columns(space, totals, runtime_ok, gathered["area"], gathered["power"]))]
+    sample = index[np.linspace(0, len(index) - 1, min(len(index), CLOUD_SAMPLE)).astype(int)]
+    sampled_runtime = np.ravel(runtime)[sample].astype(np.float64)
+    cloud = np.stack([totals.macs / np.maximum(sampled_runtime, 1), np.full(len(sample), totals.energy)], axis=1)
+    offsets = np.array([s.start or 0 for s in box], dtype=np.int64)
+    points = np.stack(np.unravel_index(keep, runtime.shape), axis=1) + offsets
+    kept = {"runtime": runtime, "noc": noc_req, "offchip": offchip_req, "area": per_point(area),
+            "power": per_point(power)}
+    return removed, valid, ({"point": points, **{name: np.ravel(grid)[keep] for name, grid in kept.items()}}, cloud)
+
+
+def _keep_front(space: DesignSpace, totals: GroupTotals, constants: dict[str, int], num_pes: int, l1: int, l2: int,
+                candidates: list[dict[str, np.ndarray]], result: GroupResult) -> None:
+    """The group's Pareto candidates from its blocks' (the blocks are in grid order, as one block would be)."""
+    rows = {name: np.concatenate([c[name] for c in candidates]) for name in candidates[0]}
+    keep = np.arange(len(rows["runtime"])) if len(candidates) == 1 else np.flatnonzero(minimal_rows(
+        _objective_columns(space, totals, rows["runtime"], rows["area"], rows["power"])))
+    for i in keep:
+        point = tuple(int(p) for p in rows["point"][i])
+        result.designs.append(_design(space, num_pes, constants, point, l1, l2))
+        result.metrics.append(_metrics(totals, int(rows["runtime"][i]), int(rows["noc"][i]),
+                                       int(rows["offchip"][i]), rows["area"][i], rows["power"][i]))
 
 
 def _design(space: DesignSpace, num_pes: int, constants: dict[str, int], point: tuple[int, ...], l1: int,
@@ -152,140 +330,12 @@ def _design(space: DesignSpace, num_pes: int, constants: dict[str, int], point: 
     return {"num_pes": num_pes, **design, "l1_size": int(l1), "l2_size": int(l2), **constants}
 
 
-def _metrics(totals: dict[str, object], point: tuple[int, ...], area: float, power: float) -> dict[str, float]:
-    """One design's metrics from its group's totals and its area and power."""
-    run = int(totals["runtime"][point])  # type: ignore[index]
-    energy = totals["energy"]
-    return {"runtime": run, "throughput": totals["macs"] / run if run else math.inf,  # type: ignore[operator]
-            "energy": energy, "edp": energy * run, "area": float(area), "power": float(power),  # type: ignore
-            "macs": totals["macs"], "l1_size_req": totals["l1_size"], "l2_size_req": totals["l2_size"],
-            "noc_bw_req": int(totals["noc_req"][point]),  # type: ignore[index]
-            "offchip_bw_req": int(totals["offchip_req"][point])}  # type: ignore[index]
-
-
-def objective_vectors(space: DesignSpace, runtime: np.ndarray, macs: int, energy: float, area: np.ndarray,
-                      power: np.ndarray) -> np.ndarray:
-    """Columns in ``space.objectives`` order, all to be minimised (throughput negated)."""
-    runtime_f = runtime.astype(np.float64)
-    columns = []
-    for objective in space.objectives:
-        if objective == "runtime":
-            columns.append(runtime_f)
-        elif objective == "throughput":
-            columns.append(-(macs / np.maximum(runtime_f, 1)))
-        elif objective == "energy":
-            columns.append(np.full_like(runtime_f, energy))
-        elif objective == "edp":
-            columns.append(energy * runtime_f)
-        elif objective == "area":
-            columns.append(np.broadcast_to(area, runtime_f.shape).astype(np.float64))
-        else:
-            columns.append(np.broadcast_to(power, runtime_f.shape).astype(np.float64))
-    return np.stack([np.ravel(c) for c in columns], axis=1)
-
-
-def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[str, int], num_pes: int) -> GroupResult:
-    """Count the valid designs of one group and return its Pareto candidates."""
-    key = (tuple(sorted(constants.items())), num_pes)
-    runtime_points = math.prod(len(space.axis(a)) for a in RUNTIME_AXES)
-    l1_values = np.array(space.axis("l1_size"), dtype=np.int64)
-    l2_values = np.array(space.axis("l2_size"), dtype=np.int64)
-    explored = runtime_points * len(l1_values) * len(l2_values)
-    network, diagnostics = sized_network(tree, constants, num_pes)
-    empty = np.zeros((0, len(space.objectives)))
-    if diagnostics.has_errors or network.illegal:
-        first = next((f"{d.code}: {d.message}" for d in diagnostics), "illegal")
-        return GroupResult(key, explored, 0, empty, [], [], error=first)
-    if gaps := network_gaps(network):
-        return GroupResult(key, explored, 0, empty, [], [], error=f"coverage: {gaps[0].message}")
-    totals = _evaluate_layers(network, space)
-    energy = totals["energy"]
-    # Buffer fit: only L1/L2 sizes at or above the largest need qualify.
-    if space.fit_buffers:
-        l1_ok, l2_ok = l1_values[l1_values >= totals["l1_size"]], l2_values[l2_values >= totals["l2_size"]]
-    else:
-        l1_ok, l2_ok = l1_values, l2_values
-    noc_bw = np.array(space.axis("noc_bw"), dtype=np.float64).reshape(-1, 1, 1, 1)
-    lanes = np.array(space.axis("num_simd_lanes"), dtype=np.float64).reshape(1, -1, 1, 1)
-    # Area and power over noc_bw x lanes x l1 x l2 (the only axes they depend on).
-    cost = area_power(num_pes, lanes, l1_ok.reshape(1, 1, -1, 1), l2_ok.reshape(1, 1, 1, -1), noc_bw)
-    area, power = np.broadcast_arrays(cost["area"], cost["power"])
-    pair_ok = np.ones(area.shape, dtype=bool)
-    if "area" in space.constraints:
-        pair_ok &= area <= space.constraints["area"]
-    if "power" in space.constraints:
-        pair_ok &= power <= space.constraints["power"]
-    pairs = pair_ok.sum(axis=(2, 3))  # valid (l1, l2) pairs per (noc_bw, lanes)
-    bw_ok = np.ones(totals["runtime"].shape, dtype=bool)
-    if "max_noc_bw_req" in space.constraints:
-        bw_ok &= totals["noc_req"] <= space.constraints["max_noc_bw_req"]
-    if "max_offchip_bw_req" in space.constraints:
-        bw_ok &= totals["offchip_req"] <= space.constraints["max_offchip_bw_req"]
-    pairs_grid = pairs.reshape(pairs.shape[0], 1, 1, pairs.shape[1])  # (B, 1, 1, V)
-    valid = int((bw_ok * pairs_grid).sum())
-    if valid == 0:
-        return GroupResult(key, explored, 0, empty, [], [])
-    # The cheapest valid (l1, l2) of each point: the smallest sizes, when they pass the budgets.
-    cheapest_area = np.broadcast_to(area[:, :, 0, 0].reshape(pairs_grid.shape), bw_ok.shape)
-    cheapest_power = np.broadcast_to(power[:, :, 0, 0].reshape(pairs_grid.shape), bw_ok.shape)
-    usable = bw_ok & np.broadcast_to(pair_ok[:, :, 0, 0].reshape(pairs_grid.shape), bw_ok.shape)
-    runtime = totals["runtime"]
-    vectors = objective_vectors(space, runtime, totals["macs"], energy, cheapest_area, cheapest_power)
-    index = np.flatnonzero(np.ravel(usable))
-    keep = index[pareto_mask(vectors[index])]
-    sample = index[np.linspace(0, len(index) - 1, min(len(index), CLOUD_SAMPLE)).astype(int)]
-    flat_runtime = np.ravel(runtime)[sample].astype(np.float64)
-    cloud = np.stack([totals["macs"] / np.maximum(flat_runtime, 1), np.full(len(sample), energy)], axis=1)
-    designs, metrics = [], []
-    for flat in keep:
-        point = tuple(int(i) for i in np.unravel_index(flat, runtime.shape))
-        designs.append(_design(space, num_pes, constants, point, l1_ok[0], l2_ok[0]))
-        metrics.append(_metrics(totals, point, cheapest_area[point], cheapest_power[point]))
-    return GroupResult(key, explored, valid, vectors[keep], designs, metrics, cloud=cloud)
-
-
-def pareto_mask(points: np.ndarray) -> np.ndarray:
-    """Rows not dominated by any other row (all objectives minimised); equal rows kept once."""
-    if len(points) == 0:
-        return np.zeros(0, dtype=bool)
-    order = np.lexsort(points.T[::-1])
-    keep = np.zeros(len(points), dtype=bool)
-    if points.shape[1] == 2:
-        # Sorted by (first, second): a point survives when its second value beats every earlier one.
-        second = points[order, 1]
-        earlier_best = np.concatenate(([math.inf], np.minimum.accumulate(second)[:-1]))
-        keep[order[second < earlier_best]] = True
-        return keep
-    # In lexicographic order a point's dominators (and its equals) come before it, so each
-    # block of points is checked against the front so far and against its own earlier points.
-    front = np.zeros((0, points.shape[1]))
-    for begin in range(0, len(order), 64):
-        block_index = order[begin:begin + 64]
-        block = points[block_index]
-        beaten = np.zeros(len(block), dtype=bool)
-        if len(front):
-            beaten |= np.all(front[:, None, :] <= block[None, :, :], axis=2).any(axis=0)
-        within = np.all(block[:, None, :] <= block[None, :, :], axis=2)  # [j, i]: j is <= i everywhere
-        beaten |= np.triu(within, k=1).any(axis=0)  # some earlier point of the block is <= it
-        keep[block_index[~beaten]] = True
-        front = np.concatenate([front, block[~beaten]])
-    return keep
-
-
-# ---- the exploration ----------------------------------------------------------------------------
-@dataclass
-class ExplorationResult:
-    explored: int = 0
-    valid: int = 0
-    seconds: float = 0.0
-    stopped_early: str | None = None
-    front: list[tuple[dict[str, int], dict[str, float]]] = field(default_factory=list)
-    cloud: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # sampled valid designs
-    errors: dict[str, tuple[int, str]] = field(default_factory=dict)  # code -> (groups, first message)
-
-    @property
-    def rate(self) -> float:
-        return self.explored / self.seconds if self.seconds else 0.0
+def _metrics(totals: GroupTotals, run: int, noc: int, offchip: int, area: float, power: float) -> dict[str, object]:
+    """One design's metrics: exact integers for counts and cycles, floats for energy, area and power."""
+    return {"runtime": run, "throughput": totals.macs / run if run else math.inf,
+            "energy": totals.energy, "edp": totals.energy * run, "area": float(area), "power": float(power),
+            "macs": totals.macs, "l1_size_req": totals.l1_size, "l2_size_req": totals.l2_size,
+            "noc_bw_req": noc, "offchip_bw_req": offchip}
 
 
 def groups(space: DesignSpace) -> Iterator[tuple[dict[str, int], int]]:
@@ -295,227 +345,37 @@ def groups(space: DesignSpace) -> Iterator[tuple[dict[str, int], int]]:
             yield dict(zip(names, combo)), num_pes
 
 
-_TREES: dict[int, ast.MappingFile] = {}
-
-
-def evaluate_groups_from_text(text: str, space: DesignSpace,
-                              items: list[tuple[dict[str, int], int]]) -> list[GroupResult]:
-    """A worker's task: some groups; the network travels as its text (no shared file system needed)."""
-    return [evaluate_group_from_text(text, space, constants, num_pes) for constants, num_pes in items]
-
-
-def evaluate_group_from_text(text: str, space: DesignSpace, constants: dict[str, int], num_pes: int) -> GroupResult:
-    key = hash(text)
-    if key not in _TREES:
-        from maestroc.parser import source_from_text
-        from maestroc.frontend import load_source
-
-        diagnostics = Diagnostics()
-        tree = load_source(source_from_text(text, "<network>"), diagnostics, "mapping")
-        assert isinstance(tree, ast.MappingFile) and not diagnostics.has_errors
-        _TREES[key] = tree
-    return evaluate_group(_TREES[key], space, constants, num_pes)
-
-
-class _SerialPool:
-    """Runs each group in this process, in order."""
-
-    width = 1
-
-    def __init__(self, tree: ast.MappingFile) -> None:
-        self.tree = tree
-
-    def submit(self, text: str, space: DesignSpace, items: list[tuple[dict[str, int], int]]) -> list[GroupResult]:
-        return [evaluate_group(self.tree, space, constants, num_pes) for constants, num_pes in items]
-
-    def wait_any(self, running: list) -> tuple[list[GroupResult], list]:
-        return list(running), []
-
-    def results(self, finished: list) -> list[GroupResult]:
-        return [group for chunk in finished for group in chunk]
-
-    def cancel(self, running: list) -> None:
-        pass
-
-
-class _ProcessPool:
-    """Worker processes of this machine (concurrent.futures)."""
-
-    def __init__(self, workers: int) -> None:
-        self.executor = ProcessPoolExecutor(max_workers=workers)
-        self.width = workers
-
-    def submit(self, *args: object) -> Future:
-        return self.executor.submit(evaluate_groups_from_text, *args)
-
-    def wait_any(self, running: list) -> tuple[list, list]:
-        finished, pending = wait(running, return_when=FIRST_COMPLETED)
-        return list(finished), list(pending)
-
-    def results(self, finished: list) -> list[GroupResult]:
-        return [group for f in finished for group in f.result()]
-
-    def cancel(self, running: list) -> None:
-        for future in running:
-            future.cancel()
-
-    def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
-
-
-class DaskPool:
-    """Workers of a Dask cluster (``dask.distributed``): a scheduler's address, or a local cluster.
-
-    Only the network's text, the space and the group's parameters travel to a worker;
-    only the group's counts and front travel back. A task whose worker dies is run
-    again elsewhere by the scheduler.
-    """
-
-    def __init__(self, scheduler: str | None = None, workers: int = 2) -> None:
-        from distributed import Client, LocalCluster
-
-        self.cluster = None
-        if scheduler is None:
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None)
-            self.client = Client(self.cluster)
-        else:
-            self.client = Client(scheduler)
-        self.width = max(len(self.client.scheduler_info().get("workers", {})), 1)
-
-    def submit(self, *args: object):  # type: ignore[no-untyped-def]
-        return self.client.submit(evaluate_groups_from_text, *args, pure=False)
-
-    def wait_any(self, running: list) -> tuple[list, list]:
-        from distributed import wait as dask_wait
-
-        done = dask_wait(running, return_when="FIRST_COMPLETED")
-        finished = [f for f in running if f in done.done]
-        return finished, [f for f in running if f not in done.done]
-
-    def results(self, finished: list) -> list[GroupResult]:
-        return [group for f in finished for group in f.result()]
-
-    def cancel(self, running: list) -> None:
-        self.client.cancel(running)
-
-    def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-def merge_front(results: list[GroupResult]) -> list[tuple[dict[str, int], dict[str, float]]]:
-    """The global front from the groups' candidates, in a deterministic order."""
-    rows = [(r.front[i], r.designs[i], r.metrics[i]) for r in results for i in range(len(r.designs))]
-    if not rows:
-        return []
-    rows.sort(key=lambda row: (tuple(row[0]), tuple(sorted(row[1].items()))))
-    points = np.array([row[0] for row in rows])
-    mask = pareto_mask(points)
-    return [(rows[i][1], rows[i][2]) for i in range(len(rows)) if mask[i]]
-
-
-def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int = 1, time_budget: float | None = None,
-            max_designs: int | None = None, progress: Callable[[ExplorationResult], None] | None = None,
-            pool: object | None = None, chunk: int = 1) -> ExplorationResult:
-    """Explore ``space``; stops early (keeping the front so far) on a budget or Ctrl-C.
-
-    ``pool`` runs the groups: this process (``workers=1``), worker processes
-    (``workers > 1``) or a :class:`DaskPool`, ``chunk`` groups per task. The result is
-    the same whatever runs them and however they are chunked.
-    """
-    result = ExplorationResult()
-    done: list[GroupResult] = []
-    start = time.perf_counter()
-    text = Path(path).read_text(encoding="utf-8-sig") if workers > 1 or pool is not None else ""
-    own_pool = pool is None and workers > 1
-    runner = pool or (_ProcessPool(workers) if workers > 1 else _SerialPool(tree))
-
-    def over_budget() -> str | None:
-        if time_budget is not None and time.perf_counter() - start >= time_budget:
-            return f"time budget of {time_budget:g} s reached"
-        if max_designs is not None and result.explored >= max_designs:
-            return f"{max_designs} designs reached"
-        return None
-
-    pending_groups = groups(space)
-    running: list = []
-    try:
-        exhausted = False
-        while True:
-            while not exhausted and len(running) < 2 * runner.width and not result.stopped_early:  # type: ignore
-                if (reason := over_budget()):
-                    result.stopped_early = reason
-                    break
-                items = list(itertools.islice(pending_groups, max(chunk, 1)))
-                if not items:
-                    exhausted = True
-                    break
-                running.append(runner.submit(text, space, items))  # type: ignore[attr-defined]
-            if not running:
-                break
-            finished, running = runner.wait_any(running)  # type: ignore[attr-defined]
-            for group in runner.results(finished):  # type: ignore[attr-defined]
-                done.append(group)
-                result.explored += group.explored
-                result.valid += group.valid
-                if group.error:
-                    code = group.error.split(":", 1)[0]
-                    count, first = result.errors.get(code, (0, group.error))
-                    result.errors[code] = (count + 1, first)
-                result.seconds = time.perf_counter() - start
-                if progress:
-                    progress(result)
-    except KeyboardInterrupt:
-        result.stopped_early = "interrupted"
-        runner.cancel(running)  # type: ignore[attr-defined]
-    finally:
-        if own_pool:
-            runner.close()  # type: ignore[attr-defined]
-    result.seconds = time.perf_counter() - start
-    result.front = merge_front(done)
-    clouds = [g.cloud for g in sorted(done, key=lambda g: g.key) if len(g.cloud)]
-    result.cloud = np.concatenate(clouds) if clouds else np.zeros((0, 2))
-    return result
-
-
-def best_per_objective(result: ExplorationResult) -> dict[str, tuple[dict[str, int], dict[str, float]]]:
-    """The front design that is best for each objective (largest throughput, smallest otherwise)."""
-    best = {}
-    for objective, direction in OBJECTIVES.items():
-        if not result.front:
-            break
-        pick = max if direction == "max" else min
-        best[objective] = pick(result.front, key=lambda item: item[1][objective])
-    return best
-
-
-
 def all_designs(tree: ast.MappingFile, space: DesignSpace) -> Iterator[tuple[dict[str, int], dict[str, object]]]:
-    """Every design of a (small) space with its metrics and validity, materialised one by one.
+    """Every design of a (small) space with its metrics, validity and the first check it fails, one by one.
 
-    The same compiled expressions as :func:`explore`; for checking and for small sweeps.
+    The same compiled expressions as the exploration; for checking and for small sweeps.
     """
     for constants, num_pes in groups(space):
         network, diagnostics = sized_network(tree, constants, num_pes)
-        legal = not diagnostics.has_errors and not network.illegal and covers(network)
-        totals = _evaluate_layers(network, space) if legal else None
+        invalid = group_invalid_reason(network, diagnostics)
+        totals = None if invalid else group_totals(network, space)
+        grids = runtime_block(totals, space, (slice(None),) * 4) if totals else None
         for point in itertools.product(*(range(len(space.axis(a))) for a in RUNTIME_AXES)):
             for l1, l2 in itertools.product(space.axis("l1_size"), space.axis("l2_size")):
                 design = _design(space, num_pes, constants, point, l1, l2)
-                if totals is None:
-                    yield design, {"valid": False}
+                if totals is None or grids is None:
+                    yield design, {"valid": False, "removed_by": invalid[0] if invalid else None}
                     continue
                 cost = area_power(num_pes, design["num_simd_lanes"], l1, l2, design["noc_bw"])
-                metrics: dict[str, object] = _metrics(totals, point, cost["area"], cost["power"])
-                metrics["valid"] = _valid(space, metrics, l1, l2)
+                metrics = _metrics(totals, int(grids[0][point]), int(grids[1][point]), int(grids[2][point]),
+                                   cost["area"], cost["power"])
+                metrics["removed_by"] = first_failed_check(space, metrics, l1, l2)
+                metrics["valid"] = metrics["removed_by"] is None
                 yield design, metrics
 
 
-def _valid(space: DesignSpace, metrics: dict[str, object], l1: int, l2: int) -> bool:
-    checks = [not space.fit_buffers or (metrics["l1_size_req"] <= l1 and metrics["l2_size_req"] <= l2)]
-    limits = {"area": "area", "power": "power", "max_noc_bw_req": "noc_bw_req",
-              "max_offchip_bw_req": "offchip_bw_req"}
-    checks += [metrics[limits[name]] <= bound for name, bound in space.constraints.items()]
-    return all(checks)
+def first_failed_check(space: DesignSpace, metrics: dict[str, object], l1: int, l2: int) -> str | None:
+    """The first check (in :data:`REASONS` order) a design of a legal group fails, or None if it is valid."""
+    limits = space.constraints
+    checks = [("l1_fit", not space.fit_buffers or metrics["l1_size_req"] <= l1),  # type: ignore[operator]
+              ("l2_fit", not space.fit_buffers or metrics["l2_size_req"] <= l2),  # type: ignore[operator]
+              ("bandwidth", metrics["noc_bw_req"] <= limits.get("max_noc_bw_req", math.inf)  # type: ignore
+               and metrics["offchip_bw_req"] <= limits.get("max_offchip_bw_req", math.inf)),  # type: ignore
+              ("area", metrics["area"] <= limits.get("area", math.inf)),  # type: ignore[operator]
+              ("power", metrics["power"] <= limits.get("power", math.inf))]  # type: ignore[operator]
+    return next((reason for reason, ok in checks if not ok), None)

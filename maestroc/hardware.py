@@ -19,6 +19,18 @@ from maestroc import ast
 from maestroc.diagnostics import SOURCES, Diagnostics, InputError, Span
 
 INT_MAX = 2**31 - 1
+# The largest count or size a value may have: hardware files, DSE axes, layer sizes and Constants alike
+# (exact int64 arithmetic downstream).
+MAX_HW_INT = 2**62
+
+
+def too_large(value: int) -> str:
+    """The one phrase (completing "`key` ...") for a value above :data:`MAX_HW_INT`."""
+    return f"is too large ({value}); the largest allowed value is 2**62 = {MAX_HW_INT:,}"
+
+
+def too_large_message(name: str, value: int) -> str:
+    return f"`{name}` {too_large(value)}"
 
 
 @dataclass(frozen=True)
@@ -56,9 +68,6 @@ HW_KEYS: dict[str, HwKey] = {
 }
 
 
-MAX_VALUE = 2**62  # the largest count or size a hardware value may have (exact int64 arithmetic downstream)
-
-
 def value_problem(key: HwKey, value: object) -> str | None:
     """Why ``value`` cannot be the value of ``key`` (a phrase completing "`key` ..."), or None if it can.
 
@@ -74,8 +83,8 @@ def value_problem(key: HwKey, value: object) -> str | None:
     if too_small:
         bound = f"greater than {key.minimum}" if key.strict_minimum else f"at least {key.minimum}"
         return f"must be {bound}, not {value}"
-    if value > MAX_VALUE:
-        return f"is too large ({value}; at most 2^62)"
+    if value > MAX_HW_INT:
+        return too_large(value)
     return None
 
 

@@ -12,10 +12,11 @@ import difflib
 
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics
+from maestroc.hardware import MAX_HW_INT
 from maestroc.layertypes import LAYER_TYPES, OUTPUT_DIMS, SLIDING, SUPPORTED_TYPES
 
-# The largest size, offset, stride or constant a file may give (hardware values have the same bound).
-MAX_VALUE = 2**62
+# The largest size, offset, stride or constant a file may give: the bound of hardware values too.
+MAX_VALUE = MAX_HW_INT
 ALL_DIMS: tuple[str, ...] = tuple(dict.fromkeys(d for t in LAYER_TYPES.values() for d in t.dims))
 
 

@@ -11,7 +11,8 @@ pytest.importorskip("distributed", reason="the Dask back end needs the optional 
 
 from conftest import ROOT  # noqa: E402
 from maestroc.diagnostics import Diagnostics  # noqa: E402
-from maestroc.exploration import DaskPool, explore  # noqa: E402
+from maestroc.dse_pools import DaskPool  # noqa: E402
+from maestroc.dse_run import explore, run_task  # noqa: E402
 from maestroc.frontend import load_mapping  # noqa: E402
 from maestroc.hardware import HardwareSpec  # noqa: E402
 from maestroc.space import load_space  # noqa: E402
@@ -28,7 +29,7 @@ SPACES = [
 
 @pytest.fixture(scope="module")
 def pool():
-    dask_pool = DaskPool(workers=2)
+    dask_pool = DaskPool(run_task, workers=2)
     yield dask_pool
     dask_pool.close()
 

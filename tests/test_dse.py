@@ -11,15 +11,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from maestroc.api import compile_files
 from maestroc.diagnostics import Diagnostics
-from maestroc.exploration import all_designs, explore, pareto_mask
+from maestroc.dse_run import explore
+from maestroc.exploration import all_designs
 from maestroc.frontend import load_mapping
 from maestroc.hardware import HardwareSpec
+from maestroc.pareto import pareto_mask
 from maestroc.space import DesignSpace, SpaceError, load_space, parse_values
 
 TINY = ROOT / "samples/networks/tiny_cnn.m"
@@ -36,7 +38,7 @@ def sample_space() -> DesignSpace:
 
 
 def test_spec_forms() -> None:
-    assert parse_values("x", "64:256:64") == (64, 128, 192, 256)
+    assert tuple(parse_values("x", "64:256:64")) == (64, 128, 192, 256)
     assert parse_values("x", "pow2:16:100") == (16, 32, 64)
     assert parse_values("x", "32,16,16") == (16, 32)
     assert parse_values("x", [8, "16:32:16"]) == (8, 16, 32)
@@ -165,7 +167,7 @@ def test_cli_early_stop_keeps_the_front(cli, monkeypatch) -> None:
 
 @pytest.mark.parametrize("args, words", [(["--set", "nonsense=4"], "unknown parameter"),
                                          (["--set", "num_pes=a:b"], "cannot read"),
-                                         (["--objective", "runtime"], "at least two")])
+                                         (["--set", "num_pes=64", "--objective", "runtime"], "at least two")])
 def test_cli_bad_space(cli, args: list[str], words: str, monkeypatch) -> None:
     monkeypatch.chdir(ROOT)
     result = cli("dse", "samples/networks/tiny_cnn.m", *args)
