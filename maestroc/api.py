@@ -224,7 +224,7 @@ def dse(network: Source, space: Source | None = None, set: str | list[str] | tup
     import tempfile
 
     from maestroc.dse_grid import DEFAULT_MEMORY
-    from maestroc.dse_run import explore, nothing_to_explore
+    from maestroc.dse_run import check_limits, explore, nothing_to_explore
     from maestroc.space import SpaceError, load_space
 
     assignments = [set] if isinstance(set, str) else list(set)
@@ -245,6 +245,7 @@ def dse(network: Source, space: Source | None = None, set: str | list[str] | tup
             if budget is not None:
                 design_space.set_constraint(name, budget, label=f"{name}_budget")
         design_space.check({c.name for c in tree.constants})
+        check_limits(time_budget, max_designs, memory or DEFAULT_MEMORY)
     except SpaceError as error:
         raise InputError(error.diagnostics()) from error
 

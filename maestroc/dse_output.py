@@ -70,7 +70,7 @@ def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> No
         console.print(f"note: {count} group(s) of designs (a num_pes and Constants combination) cannot be "
                       f"analysed, e.g. {first}")
     for note in notes(space, result):
-        console.print(f"note: {note}", soft_wrap=True)
+        console.print(f"note: {note}")  # wrapped at spaces: a number is never cut
     if not result.front:
         return
     design_columns = [Column(c) for c in _design_columns(space)]

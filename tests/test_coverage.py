@@ -18,7 +18,8 @@ from walker import walk
 from maestroc.costmodel import LayerAnalysis, shape_key
 from maestroc.coverage import coverage_gap, network_gaps, true_macs
 from maestroc.diagnostics import Diagnostics
-from maestroc.exploration import all_designs, explore
+from maestroc.dse_run import explore
+from maestroc.exploration import all_designs
 from maestroc.frontend import load_hardware, load_mapping
 from maestroc.hardware import HardwareSpec
 from maestroc.parser import parse_text
