@@ -1,0 +1,105 @@
+"""One open document, analysed as ``maestroc lint`` analyses a file: front end, pass pipeline, lint rules.
+
+The language server holds one :class:`Analysis` per document version. It uses
+the project's one front end (maestroc.frontend), pipeline and lint rules, so an
+editor shows the same codes, messages, spans and helps as the command line. The
+cost-model figures that hovers show come from ``maestroc.api`` and are computed
+on the first hover that needs them, then kept with the analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from maestroc import ast
+from maestroc.diagnostics import Diagnostic, Diagnostics, InputError, Span
+from maestroc.frontend import load_hardware, load_source
+from maestroc.hardware import HardwareSpec
+from maestroc.ir import LayerIR, NetworkIR
+from maestroc.lint import RULES, run_rules
+from maestroc.metrics import LayerMetrics
+from maestroc.parser import source_from_text
+from maestroc.passes import PIPELINE
+from maestroc.pipeline import PassContext, run_pipeline
+
+HW_COMMENT = re.compile(r"//\s*maestroc:\s*hw=(\S+)")
+DEFAULT_WARNINGS = tuple(r for r in RULES if r.severity.value == "warning" and r.enabled_by_default)
+
+
+@dataclass
+class Analysis:
+    """What the server knows about one version of a document."""
+
+    path: str
+    text: str
+    tree: ast.SourceFile | None
+    diagnostics: list[Diagnostic]
+    network: NetworkIR | None = None
+    hardware: HardwareSpec | None = None
+    hardware_path: str | None = None
+    _metrics: dict[str, LayerMetrics] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    def layer_ir(self, name: str) -> LayerIR | None:
+        if self.network is None:
+            return None
+        return next((layer for layer in self.network.layers if layer.name == name), None)
+
+    def metrics(self) -> dict[str, LayerMetrics]:
+        """Per-layer figures on the document's hardware (empty without hardware or with errors)."""
+        if self._metrics is None:
+            self._metrics = {}
+            if self.hardware is not None and isinstance(self.tree, ast.MappingFile) and self.tree.networks \
+                    and not any(d.severity.value == "error" for d in self.diagnostics):
+                from maestroc import api
+
+                try:
+                    result = api.compile(self.text, hw=self.hardware)
+                except InputError:
+                    return self._metrics
+                self._metrics = {m.name: m for m in result.layers}
+        return self._metrics
+
+
+def hardware_reference(text: str, document: Path, workspace_hw: str | None,
+                       workspace_root: Path | None) -> tuple[str | None, Span | None]:
+    """The hardware file a document names (``// maestroc: hw=PATH``), else the workspace's, with where it is named."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = HW_COMMENT.search(line)
+        if match:
+            path = (document.parent / match.group(1)).resolve()
+            return str(path), Span(str(document), number, match.start() + 1, number, match.end() + 1)
+    if workspace_hw:
+        base = workspace_root or document.parent
+        return str((base / workspace_hw).resolve()), None
+    return None, None
+
+
+def analyse(text: str, path: str, workspace_hw: str | None = None, workspace_root: Path | None = None) -> Analysis:
+    """Front end, then (for a mapping file) the pass pipeline and the default lint rules, as ``maestroc lint``."""
+    diagnostics = Diagnostics()
+    tree = load_source(source_from_text(text, path), diagnostics)
+    analysis = Analysis(path, text, tree, [])
+    hw_path, named_at = hardware_reference(text, Path(path), workspace_hw, workspace_root)
+    if hw_path is not None and isinstance(tree, ast.MappingFile):
+        hw_diagnostics = Diagnostics()
+        analysis.hardware = load_hardware(hw_path, hw_diagnostics)
+        analysis.hardware_path = hw_path
+        for problem in hw_diagnostics:  # shown where the document names the file
+            where = f" ({problem.span})" if problem.span else ""
+            diagnostics.add(Diagnostic(problem.severity, problem.code, f"hardware file: {problem.message}{where}",
+                                       named_at, problem.notes, problem.helps))
+    findings: list[Diagnostic] = []
+    if isinstance(tree, ast.MappingFile) and tree.kind == "mapping" and tree.networks and not diagnostics.has_errors:
+        pipeline_findings = Diagnostics()
+        result = run_pipeline(tree, PIPELINE, PassContext(pipeline_findings, analysis.hardware))
+        if isinstance(result.ir, NetworkIR):
+            analysis.network = result.ir
+            findings = list(pipeline_findings) + [r.diagnostic for r in run_rules(result.ir, DEFAULT_WARNINGS)]
+    analysis.diagnostics = list(diagnostics) + findings
+    return analysis
