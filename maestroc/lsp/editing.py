@@ -141,10 +141,10 @@ def _indent(lines: list[str], line: int) -> str:
     return text[:len(text) - len(text.lstrip())]
 
 
-def _first_directive(tree: ast.MappingFile, layer_span: Span) -> Span | None:
-    """The first directive of the layer at ``layer_span``: where a level-0 directive is inserted."""
+def _first_directive(tree: ast.MappingFile, where: Span) -> Span | None:
+    """The first directive of the layer a finding points at (its name): where a level-0 directive goes."""
     for network in tree.networks:
         for layer in network.layers:
-            if layer.span == layer_span and layer.dataflow is not None and layer.dataflow.directives:
+            if where in (layer.span, layer.name_span) and layer.dataflow is not None and layer.dataflow.directives:
                 return layer.dataflow.directives[0].span
     return None
