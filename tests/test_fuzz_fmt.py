@@ -57,7 +57,7 @@ def comments(text: str) -> list[str]:
     return sorted(line[line.index("//"):].rstrip() for line in text.split("\n") if "//" in line)
 
 
-@settings(max_examples=1500 if IN_CI else 300, deadline=None,
+@settings(max_examples=600 if IN_CI else 200, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(text=mutants())
 def test_formatting_keeps_meaning_and_comments_and_is_idempotent(text: str) -> None:
