@@ -19,10 +19,12 @@ from maestroc.frontend import load_hardware, load_source
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR, NetworkIR
 from maestroc.lint import RULES, run_rules
+from maestroc.lsp.incremental import reparse
 from maestroc.metrics import LayerMetrics
 from maestroc.parser import source_from_text
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
+from maestroc.sema import check_mapping
 
 HW_COMMENT = re.compile(r"//\s*maestroc:\s*hw=(\S+)")
 DEFAULT_WARNINGS = tuple(r for r in RULES if r.severity.value == "warning" and r.enabled_by_default)
@@ -39,6 +41,7 @@ class Analysis:
     network: NetworkIR | None = None
     hardware: HardwareSpec | None = None
     hardware_path: str | None = None
+    parsed_cleanly: bool = False  # no syntax error: the tree can seed the next version's (lsp/incremental.py)
     _metrics: dict[str, LayerMetrics] | None = field(default=None, repr=False)
 
     @property
@@ -80,11 +83,26 @@ def hardware_reference(text: str, document: Path, workspace_hw: str | None,
     return None, None
 
 
-def analyse(text: str, path: str, workspace_hw: str | None = None, workspace_root: Path | None = None) -> Analysis:
-    """Front end, then (for a mapping file) the pass pipeline and the default lint rules, as ``maestroc lint``."""
+def _front_end(text: str, path: str, previous: Analysis | None, diagnostics: Diagnostics) -> ast.SourceFile | None:
+    """The checked AST: the edited layers re-parsed when the previous version parsed cleanly, else the whole text."""
+    if previous is not None and previous.parsed_cleanly and isinstance(previous.tree, ast.MappingFile):
+        tree = reparse(previous.tree, previous.text, text, path)
+        if tree is not None:
+            check_mapping(tree, diagnostics)
+            return tree
+    return load_source(source_from_text(text, path), diagnostics)
+
+
+def analyse(text: str, path: str, workspace_hw: str | None = None, workspace_root: Path | None = None,
+            previous: Analysis | None = None) -> Analysis:
+    """Front end, then (for a mapping file) the pass pipeline and the default lint rules, as ``maestroc lint``.
+
+    ``previous``, the analysis of the document's last version, lets the front end re-parse only what changed.
+    """
     diagnostics = Diagnostics()
-    tree = load_source(source_from_text(text, path), diagnostics)
-    analysis = Analysis(path, text, tree, [])
+    tree = _front_end(text, path, previous, diagnostics)
+    analysis = Analysis(path, text, tree, [], parsed_cleanly=tree is not None and
+                        not any(d.code.startswith("E1") for d in diagnostics))
     hw_path, named_at = hardware_reference(text, Path(path), workspace_hw, workspace_root)
     if hw_path is not None and isinstance(tree, ast.MappingFile):
         hw_diagnostics = Diagnostics()

@@ -49,7 +49,8 @@ class MaestroServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         current = self.analyses.get(uri)
         if current is None or self.versions.get(uri) != document.version or current.text != document.source:
-            current = analyse(document.source, to_fs_path(uri) or uri, self.workspace_hw, self.workspace_root)
+            current = analyse(document.source, to_fs_path(uri) or uri, self.workspace_hw, self.workspace_root,
+                              previous=current)
             self.analyses[uri], self.versions[uri] = current, document.version
         return current
 

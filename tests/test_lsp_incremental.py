@@ -1,0 +1,67 @@
+"""The language server's incremental front end gives exactly what a full parse gives: tree, spans, diagnostics."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import IN_CI, ROOT
+from maestroc import ast
+from maestroc.diagnostics import Diagnostics
+from maestroc.lsp.analysis import analyse
+from maestroc.lsp.incremental import reparse
+from maestroc.parser import parse_text
+
+SEEDS = [(ROOT / "samples/networks" / name).read_text() for name in ("tiny_cnn.m", "vgg16_conv2_tiled.m")]
+PIECES = ["", " ", "\n", "\n\n", "K", "x", "7", "}", "{", ";", "// note", "// note\n", "TemporalMap(1,1) C;\n",
+          "Layer extra {\n Type: GEMM\n Dimensions { M: 2, N: 2, K: 2 }\n}\n", "Dataflow {", "Type: CONV",
+          "SpatialMap(1,1) K;", "Layer", "Network", "Constant T 2;"]
+
+
+@st.composite
+def edits(draw: st.DrawFn) -> tuple[str, str]:
+    old = draw(st.sampled_from(SEEDS))
+    new = old
+    for _ in range(draw(st.integers(1, 3))):
+        start = draw(st.integers(0, len(new)))
+        stop = min(len(new), start + draw(st.integers(0, 30)))
+        new = new[:start] + draw(st.sampled_from(PIECES)) + new[stop:]
+    return old, new
+
+
+def full(text: str) -> tuple[object, list[object]]:
+    diagnostics = Diagnostics()
+    tree = parse_text(text, diagnostics, "doc.m")
+    return ast.to_json(tree), [d.to_json() for d in diagnostics]
+
+
+@settings(max_examples=800 if IN_CI else 200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edit=edits())
+def test_reparse_equals_a_full_parse(edit: tuple[str, str]) -> None:
+    old, new = edit
+    previous = parse_text(old, Diagnostics(), "doc.m")
+    assert isinstance(previous, ast.MappingFile)
+    tree = reparse(previous, old, new, "doc.m")
+    if tree is not None:
+        expected_tree, expected_diagnostics = full(new)
+        assert expected_diagnostics == [] and ast.to_json(tree) == expected_tree
+
+
+@settings(max_examples=300 if IN_CI else 60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edit=edits())
+def test_analysis_after_an_edit_equals_a_fresh_one(edit: tuple[str, str]) -> None:
+    old, new = edit
+    incremental = analyse(new, "doc.m", previous=analyse(old, "doc.m"))
+    fresh = analyse(new, "doc.m")
+    assert [d.to_json() for d in incremental.diagnostics] == [d.to_json() for d in fresh.diagnostics]
+    assert ast.to_json(incremental.tree) == ast.to_json(fresh.tree)
+
+
+def test_an_edit_inside_a_layer_is_reparsed_alone() -> None:
+    old = SEEDS[0]
+    new = old.replace("TemporalMap(KTile,KTile) C;", "TemporalMap(8,8) C;\n      TemporalMap(1,1) N;", 1)
+    previous = parse_text(old, Diagnostics(), "doc.m")
+    tree = reparse(previous, old, new, "doc.m")  # type: ignore[arg-type]
+    assert tree is not None and ast.to_json(tree) == full(new)[0]
+    # an edit outside the layers (a Constant) needs the whole text
+    assert reparse(previous, old, old.replace("KTile 16", "KTile 8"), "doc.m") is None  # type: ignore[arg-type]
