@@ -77,8 +77,14 @@ def compile_files(mapping_path: str, hardware: str | HardwareSpec, maestro_energ
     network = lower(mapping_path, spec, diagnostics)
     if network is None or (diagnostics.has_errors and not allow_illegal):
         raise InputError(diagnostics)
-    layers = evaluate_network(network, spec, maestro_energy_quirk)
-    return CompileResult(network, spec, layers, diagnostics)
+    return evaluate(network, spec, diagnostics, maestro_energy_quirk)
+
+
+def evaluate(network: NetworkIR, hardware: HardwareSpec, diagnostics: Diagnostics | None = None,
+             maestro_energy_quirk: bool = True) -> CompileResult:
+    """The cost model on a network already lowered for ``hardware`` (the language server lowers as you type)."""
+    layers = evaluate_network(network, hardware, maestro_energy_quirk)
+    return CompileResult(network, hardware, layers, diagnostics or Diagnostics())
 
 
 def hardware_spec(hw: str | HardwareSpec | dict[str, int | float] | None) -> HardwareSpec:

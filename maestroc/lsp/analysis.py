@@ -3,8 +3,9 @@
 The language server holds one :class:`Analysis` per document version. It uses
 the project's one front end (maestroc.frontend), pipeline and lint rules, so an
 editor shows the same codes, messages, spans and helps as the command line. The
-cost-model figures that hovers show come from ``maestroc.api`` and are computed
-on the first hover that needs them, then kept with the analysis.
+cost-model figures that hovers show come from ``maestroc.api.evaluate`` on the
+network the analysis lowered, on the first hover that needs them, and are kept
+with the analysis.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from maestroc import ast
-from maestroc.diagnostics import Diagnostic, Diagnostics, InputError, Span
+from maestroc import api, ast
+from maestroc.diagnostics import Diagnostic, Diagnostics, Severity, Span
 from maestroc.frontend import load_hardware, load_source
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR, NetworkIR
@@ -54,17 +55,13 @@ class Analysis:
         return next((layer for layer in self.network.layers if layer.name == name), None)
 
     def metrics(self) -> dict[str, LayerMetrics]:
-        """Per-layer figures on the document's hardware (empty without hardware or with errors)."""
+        """Per-layer figures on the document's hardware, from ``maestroc.api`` (empty without hardware or with
+        errors, where ``maestroc compile`` gives no figures either)."""
         if self._metrics is None:
             self._metrics = {}
-            if self.hardware is not None and isinstance(self.tree, ast.MappingFile) and self.tree.networks \
-                    and not any(d.severity.value == "error" for d in self.diagnostics):
-                from maestroc import api
-
-                try:
-                    result = api.compile(self.text, hw=self.hardware)
-                except InputError:
-                    return self._metrics
+            if self.hardware is not None and self.network is not None \
+                    and not any(d.severity is Severity.ERROR for d in self.diagnostics):
+                result = api.evaluate(self.network, self.hardware)
                 self._metrics = {m.name: m for m in result.layers}
         return self._metrics
 
