@@ -18,8 +18,8 @@ or ``Stride { }`` puts one entry per line so that it stays beside its entry.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics, InputError, Span

@@ -12,6 +12,7 @@ The token rules follow grammar/dfsl.lark and grammar/hw.lark; anything else is a
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from pygments.lexer import RegexLexer, bygroups, words
 from pygments.token import Comment, Keyword, Name, Number, Punctuation, Whitespace
@@ -24,13 +25,13 @@ class MaestroLexer(RegexLexer):
     """MAESTRO's data-centric dataflow language and its hardware files."""
 
     name = "MAESTRO"
-    aliases = ["maestro"]
-    filenames = ["*.maestro"]
-    alias_filenames = ["*.m"]
-    mimetypes = ["text/x-maestro"]
+    aliases: ClassVar[list[str]] = ["maestro"]
+    filenames: ClassVar[list[str]] = ["*.maestro"]
+    alias_filenames: ClassVar[list[str]] = ["*.m"]
+    mimetypes: ClassVar[list[str]] = ["text/x-maestro"]
     url = "https://github.com/maestro-project/maestro"
 
-    tokens = {
+    tokens: ClassVar[dict[str, list]] = {
         "root": [
             (r"\s+", Whitespace),
             (r"//.*?$", Comment.Single),

@@ -21,10 +21,9 @@ from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR, NetworkIR
 from maestroc.lint import RULES, run_rules
 from maestroc.lsp.incremental import reparse
+from maestroc.lsp.lowering import LayerCache
 from maestroc.metrics import LayerMetrics
 from maestroc.parser import source_from_text
-from maestroc.passes import PIPELINE
-from maestroc.pipeline import PassContext, run_pipeline
 from maestroc.sema import check_mapping
 
 HW_COMMENT = re.compile(r"//\s*maestroc:\s*hw=(\S+)")
@@ -43,6 +42,7 @@ class Analysis:
     hardware: HardwareSpec | None = None
     hardware_path: str | None = None
     parsed_cleanly: bool = False  # no syntax error: the tree can seed the next version's (lsp/incremental.py)
+    layer_cache: LayerCache = field(default_factory=LayerCache, repr=False)  # shared by a document's versions
     _metrics: dict[str, LayerMetrics] | None = field(default=None, repr=False)
 
     @property
@@ -110,11 +110,17 @@ def analyse(text: str, path: str, workspace_hw: str | None = None, workspace_roo
             diagnostics.add(Diagnostic(problem.severity, problem.code, f"hardware file: {problem.message}{where}",
                                        named_at, problem.notes, problem.helps))
     findings: list[Diagnostic] = []
+    if previous is not None:
+        analysis.layer_cache = previous.layer_cache
     if isinstance(tree, ast.MappingFile) and tree.kind == "mapping" and tree.networks and not diagnostics.has_errors:
-        pipeline_findings = Diagnostics()
-        result = run_pipeline(tree, PIPELINE, PassContext(pipeline_findings, analysis.hardware))
-        if isinstance(result.ir, NetworkIR):
-            analysis.network = result.ir
-            findings = list(pipeline_findings) + [r.diagnostic for r in run_rules(result.ir, DEFAULT_WARNINGS)]
-    analysis.diagnostics = list(diagnostics) + findings
+        analysis.network, pipeline_findings = analysis.layer_cache.lower(tree, text, analysis.hardware)
+        findings = pipeline_findings + [r.diagnostic for r in run_rules(analysis.network, DEFAULT_WARNINGS)]
+    analysis.diagnostics = sorted(list(diagnostics) + findings, key=_position)
     return analysis
+
+
+def _position(diagnostic: Diagnostic) -> tuple[int, int, str, str]:
+    """Source order (as `maestroc lint` prints them), then code and message: one order however they were found."""
+    span = diagnostic.span
+    return (span.line, span.column, diagnostic.code, diagnostic.message) if span else (0, 0, diagnostic.code,
+                                                                                       diagnostic.message)

@@ -14,8 +14,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 class LspError(RuntimeError):
@@ -33,7 +34,7 @@ class LspClient:
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
 
-    def __enter__(self) -> "LspClient":
+    def __enter__(self) -> LspClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

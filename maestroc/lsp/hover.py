@@ -105,8 +105,8 @@ def _directive(analysis: Analysis, hit: Hit) -> str:
                f"PEs (or sub-clusters) per unit"
     extent = level.dim_table().get(loop.dim, 0)
     steps = _steps(extent, loop.size, loop.offset)
-    lines = [f"**{'Spatial' if loop.spatial else 'Temporal'}Map on `{loop.dim}`** at level {index} of "
-             f"`{ir.name}`",
+    lines = [(f"**{'Spatial' if loop.spatial else 'Temporal'}Map on `{loop.dim}`** at level {index} of "
+              f"`{ir.name}`"),
              f"Tile: {loop.size} of {extent} along `{loop.dim}`, advancing by {loop.offset}"]
     if loop.spatial and level.sub_clusters:
         lines.append(f"{steps} chunks over {level.sub_clusters} units: "

@@ -6,8 +6,8 @@ the server converts from and to the protocol's 0-based positions.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from maestroc import ast
 from maestroc.diagnostics import Span
@@ -28,9 +28,7 @@ def contains(span: Span, line: int, column: int) -> bool:
 
 
 def _values(value: ast.Value, layer: ast.Layer | None) -> Iterator[Hit]:
-    if isinstance(value, ast.ConstRef):
-        yield Hit(value, value.span, layer)
-    elif isinstance(value, ast.SizeOf):
+    if isinstance(value, ast.ConstRef) or isinstance(value, ast.SizeOf):
         yield Hit(value, value.span, layer)
 
 
@@ -43,8 +41,19 @@ def _directive(directive: ast.Directive, layer: ast.Layer | None) -> Iterator[Hi
         yield from _values(directive.size, layer)
 
 
-def targets(tree: ast.MappingFile) -> Iterator[Hit]:
-    """Every node a hover, a definition or a reference can start from."""
+def _layer_targets(layer: ast.Layer) -> Iterator[Hit]:
+    yield Hit(layer, layer.name_span, layer)
+    for item in layer.items:
+        if isinstance(item, (ast.Stride, ast.Dimensions)):
+            for entry in item.entries:
+                yield from _values(entry.value, layer)
+        elif isinstance(item, ast.Dataflow):
+            for directive in item.directives:
+                yield from _directive(directive, layer)
+
+
+def targets(tree: ast.MappingFile, line: int | None = None) -> Iterator[Hit]:
+    """Every node a hover, a definition or a reference can start from (only in the layer at ``line``, if given)."""
     for constant in tree.constants:
         yield Hit(constant, constant.name_span, None)
         yield from _values(constant.value, None)
@@ -53,21 +62,15 @@ def targets(tree: ast.MappingFile) -> Iterator[Hit]:
             yield from _directive(directive, None)
     for network in tree.networks:
         for layer in network.layers:
-            yield Hit(layer, layer.name_span, layer)
-            for item in layer.items:
-                if isinstance(item, (ast.Stride, ast.Dimensions)):
-                    for entry in item.entries:
-                        yield from _values(entry.value, layer)
-                elif isinstance(item, ast.Dataflow):
-                    for directive in item.directives:
-                        yield from _directive(directive, layer)
+            if line is None or layer.span.line <= line <= layer.span.end_line:
+                yield from _layer_targets(layer)
 
 
 def node_at(tree: ast.SourceFile | None, line: int, column: int) -> Hit | None:
     """The innermost hover target at a position."""
     if not isinstance(tree, ast.MappingFile):
         return None
-    hits = [hit for hit in targets(tree) if contains(hit.span, line, column)]
+    hits = [hit for hit in targets(tree, line) if contains(hit.span, line, column)]
     if not hits:
         return None
     return min(hits, key=lambda hit: (hit.span.end_line - hit.span.line, hit.span.end_column - hit.span.column))
@@ -123,7 +126,7 @@ class Symbol:
     detail: str
     span: Span
     name_span: Span
-    children: tuple["Symbol", ...] = ()
+    children: tuple[Symbol, ...] = ()
 
 
 def symbols(tree: ast.SourceFile | None) -> list[Symbol]:
