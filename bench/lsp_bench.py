@@ -64,7 +64,7 @@ def main() -> int:
         print(f"open: {time.perf_counter() - start:.2f} s to the first {count} diagnostics")
         change, hover_layer, hover_directive = [], [], []
         for version in range(2, args.repeat + 2):
-            new = "2,2" if version % 2 else "1,1"
+            new = "2,2" if version % 2 == 0 else "1,1"  # every change a real one
             start = time.perf_counter()
             client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
                                                      "contentChanges": [{"range": {

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 
 class LspError(RuntimeError):
@@ -34,7 +34,7 @@ class LspClient:
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
 
-    def __enter__(self) -> LspClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -41,7 +41,12 @@ class _Offsets:
 
 def reparse(previous: ast.MappingFile, old: str, new: str, path: str) -> ast.MappingFile | None:
     """The AST of ``new`` from the AST of ``old``, re-parsing only the edited layers; None if a full parse is needed."""
-    if len(previous.networks) != 1 or previous.path != path:
+    if previous.path != path:
+        return None
+    if new == old:
+        SOURCES.add(path, new)
+        return previous
+    if len(previous.networks) != 1:
         return None
     prefix = _common_prefix(old, new)
     suffix = _common_prefix(old[prefix:][::-1], new[prefix:][::-1])

@@ -28,7 +28,7 @@ def contains(span: Span, line: int, column: int) -> bool:
 
 
 def _values(value: ast.Value, layer: ast.Layer | None) -> Iterator[Hit]:
-    if isinstance(value, ast.ConstRef) or isinstance(value, ast.SizeOf):
+    if isinstance(value, (ast.ConstRef, ast.SizeOf)):
         yield Hit(value, value.span, layer)
 
 
