@@ -209,7 +209,7 @@ class _Printer:
 def _layout(records: list[_Line], comments: list[_Comment], lines: list[str]) -> str:
     """Merge the comments into the lines of code, then place blank lines and indentation."""
     starts = [r.line for r in records]
-    trailing: dict[int, list[_Comment]] = {}
+    trailing: dict[int, _Comment] = {}  # record index -> the comment at the end of its line
     before: dict[int, list[_Comment]] = {}  # record index -> own-line comments printed before it
     for comment in comments:
         owner = bisect.bisect_right(starts, comment.line) - 1
@@ -218,7 +218,7 @@ def _layout(records: list[_Line], comments: list[_Comment], lines: list[str]) ->
         elif owner in trailing:  # a second comment on one statement: it goes on a line of its own after it
             before.setdefault(owner + 1, []).append(comment)
         else:
-            trailing[owner] = [comment]
+            trailing[owner] = comment
     printed: list[_Printed] = []
     for index in range(len(records) + 1):
         record = records[index] if index < len(records) else None
@@ -227,7 +227,7 @@ def _layout(records: list[_Line], comments: list[_Comment], lines: list[str]) ->
             printed.append(_Printed(INDENT * depth + comment.text, comment.line))
         if record is not None:
             printed.append(_Printed(INDENT * record.indent + record.code, record.line, record.opens, record.closes,
-                                    trailing[index][0].text if index in trailing else ""))
+                                    trailing[index].text if index in trailing else ""))
     out: list[_Printed | None] = []  # None: a blank line
     for position, item in enumerate(printed):
         blank_above = item.line >= 2 and not lines[item.line - 2].strip()

@@ -196,3 +196,14 @@ def test_standard_input_to_standard_output(cli, monkeypatch: pytest.MonkeyPatch)
 def test_missing_file_is_an_input_error(cli, tmp_path: Path) -> None:
     result = cli("fmt", str(tmp_path / "none.m"))
     assert result.code == 2 and re.search(r"error\[E001\].*no such file", result.err)
+
+
+def test_a_file_changed_meanwhile_is_not_replaced(tmp_path: Path) -> None:
+    from maestroc.commands.fmt import replace_file
+
+    path = tmp_path / "net.m"
+    path.write_text("Constant A 1;\n")
+    assert not replace_file(str(path), "Constant A 2;\n", expected="Constant A 3;\n")
+    assert path.read_text() == "Constant A 1;\n"
+    assert replace_file(str(path), "Constant A 2;\n", expected="Constant A 1;\n")
+    assert path.read_text() == "Constant A 2;\n"

@@ -227,3 +227,19 @@ def test_missing_extra_is_a_diagnostic(cli, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delitem(sys.modules, "maestroc.lsp.server", raising=False)
     result = cli("lsp")
     assert result.code == 2 and "error[E005]" in result.err and "maestroc[lsp]" in result.err
+
+
+def test_a_bug_in_an_analysis_is_logged_and_the_server_lives_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from maestroc.lsp.server import MaestroServer
+
+    server = MaestroServer()
+    logged, published = [], []
+
+    def broken(uri: str) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(server, "analysis", broken)
+    monkeypatch.setattr(server, "window_log_message", logged.append)
+    monkeypatch.setattr(server, "text_document_publish_diagnostics", published.append)
+    server.publish("file:///x.m")
+    assert published == [] and "internal error" in logged[0].message and "ZeroDivisionError" in logged[0].message

@@ -60,9 +60,10 @@ def run(args: argparse.Namespace) -> int:
                     f"{path}\t(original)", f"{path}\t(formatted)"))
             elif args.check:
                 print(f"would reformat {path}", file=sys.stderr)
-            else:
-                replace_file(path, formatted)
+            elif replace_file(path, formatted, source.text):
                 print(f"reformatted {path}", file=sys.stderr)
+            else:
+                diagnostics.error("E001", f"{path}: changed while it was being formatted; left as it is")
     print_diagnostics(diagnostics)
     if diagnostics.has_errors:
         return EXIT_INPUT
@@ -83,12 +84,15 @@ def _read(path: str, diagnostics: Diagnostics) -> Source | None:
     return read_source(path, diagnostics)
 
 
-def replace_file(path: str, text: str) -> None:
-    """Replace the regular file at ``path`` (through symbolic links) with ``text`` atomically, keeping its mode."""
+def replace_file(path: str, text: str, expected: str) -> bool:
+    """Replace the regular file at ``path`` (through symbolic links) with ``text`` atomically, keeping its mode;
+    False, writing nothing, if it no longer holds ``expected`` (an editor saved it meanwhile)."""
     target = Path(os.path.realpath(path))
     mode = target.stat().st_mode
     if not stat.S_ISREG(mode):
         raise OSError(0, "not a regular file", path)
+    if target.read_bytes().decode("utf-8-sig", errors="replace") != expected:
+        return False
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".fmt", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -98,3 +102,4 @@ def replace_file(path: str, text: str) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+    return True

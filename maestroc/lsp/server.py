@@ -11,6 +11,7 @@ at a time, never two versions of one document mixed.
 from __future__ import annotations
 
 import asyncio
+import traceback
 from pathlib import Path
 
 from lsprotocol import types
@@ -55,7 +56,14 @@ class MaestroServer(LanguageServer):
         return current
 
     def publish(self, uri: str) -> None:
-        analysis = self.analysis(uri)
+        """Analyse and publish; a bug in maestroc is logged to the editor and the server keeps running."""
+        try:
+            analysis = self.analysis(uri)
+        except Exception:  # noqa: BLE001 -- a bug in maestroc: say so instead of going silent
+            self.window_log_message(types.LogMessageParams(
+                types.MessageType.Error, f"maestroc lsp: internal error analysing {uri}; please report it with "
+                                         f"the file:\n{traceback.format_exc()}"))
+            return
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=self.versions.get(uri), diagnostics=[to_lsp(d) for d in analysis.diagnostics]))
 
