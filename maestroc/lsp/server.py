@@ -11,6 +11,7 @@ at a time, never two versions of one document mixed.
 from __future__ import annotations
 
 import asyncio
+import gc
 import traceback
 from pathlib import Path
 
@@ -27,6 +28,11 @@ from maestroc.lsp.editing import completions, quick_fixes
 from maestroc.lsp.hover import hover_text
 
 DEBOUNCE_SECONDS = 0.05
+# After an analysis its objects (hundreds of thousands for a long file) are moved out of the cyclic garbage
+# collector's sight (gc.freeze): they are acyclic and freed by reference counting, and a full collection scanning
+# them would otherwise land in the middle of the next analysis. Once the editor has been quiet this long, one full
+# collection runs, so that any cyclic garbage is still reclaimed and memory stays bounded.
+IDLE_COLLECT_SECONDS = 5.0
 _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning,
              Severity.NOTE: types.DiagnosticSeverity.Information}
 _COMPLETION_KIND = {"keyword": types.CompletionItemKind.Keyword, "directive": types.CompletionItemKind.Function,
@@ -42,6 +48,7 @@ class MaestroServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}
         self.versions: dict[str, int | None] = {}
         self.pending: dict[str, asyncio.Task] = {}
+        self.idle_collect: asyncio.TimerHandle | None = None
         self.workspace_hw: str | None = None
         self.workspace_root: Path | None = None
 
@@ -66,6 +73,10 @@ class MaestroServer(LanguageServer):
             return
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=self.versions.get(uri), diagnostics=[to_lsp(d) for d in analysis.diagnostics]))
+        gc.freeze()
+        if self.idle_collect is not None:
+            self.idle_collect.cancel()
+        self.idle_collect = asyncio.get_running_loop().call_later(IDLE_COLLECT_SECONDS, _collect)
 
     def schedule(self, uri: str) -> None:
         """Publish the diagnostics once the document has not changed for DEBOUNCE_SECONDS."""
@@ -79,6 +90,13 @@ class MaestroServer(LanguageServer):
             self.publish(uri)
 
         self.pending[uri] = asyncio.get_running_loop().create_task(later())
+
+
+def _collect() -> None:
+    """A full garbage collection over everything (see IDLE_COLLECT_SECONDS)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def to_range(span: Span | None) -> types.Range:
