@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import IN_CI, ROOT
+from conftest import IN_CI, ROOT, SHARED
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics
 from maestroc.lsp.analysis import analyse
+from maestroc.frontend import load_hardware
 from maestroc.lsp.incremental import reparse
+from maestroc.lsp.lowering import LayerCache, run_whole
 from maestroc.parser import parse_text
 
 SEEDS = [(ROOT / "samples/networks" / name).read_text() for name in ("tiny_cnn.m", "vgg16_conv2_tiled.m")]
@@ -77,3 +80,23 @@ def test_an_edit_inside_a_layer_is_reparsed_alone() -> None:
     assert tree is not None and ast.to_json(tree) == full(new)[0]
     # an edit outside the layers (a Constant) needs the whole text
     assert reparse(previous, old, old.replace("KTile 16", "KTile 8"), "doc.m") is None  # type: ignore[arg-type]
+
+
+LOWERED = [ROOT / "samples/networks/tiny_cnn.m"] + [
+    SHARED / "inputs/mapping" / name for name in ("vgg16_rs.m", "UNet_RS.m", "MobileNetV2_yxp_os.m", "ResNeXt50_kcp_ws.m",
+                                                  "GEMM_Example.m", "gnmt_nmk.m", "Resnet50_rs.m")]
+
+
+def test_layer_by_layer_lowering_equals_the_whole_pipeline(shared: Path) -> None:
+    hardware = load_hardware(str(shared / "inputs/hw/hw_default.m"), Diagnostics())
+    for path in LOWERED:
+        text = path.read_text(encoding="utf-8")
+        tree = parse_text(text, Diagnostics(), str(path))
+        assert isinstance(tree, ast.MappingFile)
+        for spec in (None, hardware):
+            cache = LayerCache()
+            expected_ir, expected = run_whole(tree, spec)
+            for _ in range(2):  # lowered, then from the cache
+                ir, findings = cache.lower(tree, text, spec)
+                assert ast.to_json(ir) == ast.to_json(expected_ir), path.name
+                assert sorted(map(repr, findings)) == sorted(map(repr, expected)), path.name
