@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from maestroc import api, ast
@@ -45,7 +46,7 @@ class Analysis:
     layer_cache: LayerCache = field(default_factory=LayerCache, repr=False)  # shared by a document's versions
     _metrics: dict[str, LayerMetrics] | None = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
         return self.text.split("\n")
 
