@@ -169,18 +169,29 @@ def report_capacity(network: NetworkIR, hardware: HardwareSpec, layers: list[Lay
 def analyse(tree: ast.MappingFile, spec: HardwareSpec, diagnostics: Diagnostics | None = None, *,
             maestro_energy_quirk: bool = True, allow_illegal: bool = False, strict: bool = False) -> CompileResult:
     """Pass pipeline, cost model and hardware-limit checks of a checked network; InputError on errors."""
-    from maestroc.metrics import evaluate_network
-
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     result = run_pipeline(tree, PIPELINE, PassContext(diagnostics, spec))
     network = result.ir
     if not isinstance(network, NetworkIR) or (diagnostics.has_errors and not allow_illegal):
         raise InputError(diagnostics)
+    result = evaluate(network, spec, diagnostics, maestro_energy_quirk=maestro_energy_quirk, strict=strict)
+    if strict and diagnostics.has_errors:
+        raise InputError(diagnostics)
+    return result
+
+
+def evaluate(network: NetworkIR, spec: HardwareSpec, diagnostics: Diagnostics | None = None, *,
+             maestro_energy_quirk: bool = True, strict: bool = False) -> CompileResult:
+    """The cost model and its checks (hardware limits, coverage) on a network already lowered for ``spec``.
+
+    The language server calls it on the network it lowers as you type.
+    """
+    from maestroc.metrics import evaluate_network
+
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     layers = evaluate_network(network, spec, maestro_energy_quirk)
     report_capacity(network, spec, layers, diagnostics, strict)
     report_gaps(network_gaps(network), diagnostics, strict=strict)
-    if strict and diagnostics.has_errors:
-        raise InputError(diagnostics)
     return CompileResult(network, spec, layers, diagnostics)
 
 
