@@ -6,7 +6,7 @@ types; in a ``Dataflow`` block the directives, and dimension names valid for the
 layer's type after a map's ``)`` or in ``Sz(``; in ``Dimensions { }`` the
 dimension names. Quick fixes turn a diagnostic's ``help:`` into an edit when the
 help says exactly what to write (``insert `;` here``, ``did you mean `X`?``,
-``write `X```, ``add `X` to this level``, ``map `D` explicitly, e.g. `X```).
+``write `X```, ``add `X` to this level``, ``map `D` at the top level, e.g. `X```).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _layer_dims(before: str) -> tuple[str, ...]:
 _INSERT = re.compile(r"^insert `([^`]+)` here$")
 _REPLACE = re.compile(r"^(?:did you mean `([^`]+)`\?|write `([^`]+)`(?: \(.*\))?)$")
 _ADD_TO_LEVEL = re.compile(r"^add `([^`]+)` to this level$")
-_MAP_EXPLICITLY = re.compile(r"^map `[^`]+` explicitly, e\.g\. `([^`]+)`$")
+_MAP_EXPLICITLY = re.compile(r"^map `[^`]+` (?:explicitly|at the top level), e\.g\. `([^`]+)`$")
 
 
 def quick_fixes(diagnostic: Diagnostic, tree: ast.SourceFile | None, lines: list[str]) -> list[Fix]:
