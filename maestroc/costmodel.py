@@ -2,11 +2,14 @@
 
 This is the one implementation of the model (ALGORITHM.md section 3 with the
 rules of CORRECTIONS.md, cited as C1-C15 and E1-E13). It runs on one layer of the
-normalised IR for one top-level sub-cluster count, and yields a
+normalised IR for one top-level sub-cluster count, over an *algebra*
+(maestroc.algebra) that supplies the NoC bandwidth, NoC latency, off-chip
+bandwidth and SIMD lanes and the operations combining them, and yields a
 :class:`LayerCost`: every count as an exact int, and every quantity that depends
-on the NoC bandwidth, NoC latency, off-chip bandwidth or SIMD lanes as a sympy
-expression in those symbols (maestroc.symbolic). The report, the CSV, the JSON
-and the DSE all evaluate these expressions; nothing else computes a cost.
+on those four values in the algebra's kind: an exact int for one design
+(``IntegerAlgebra``: the report, the CSV, the JSON), int64 arrays over a grid of
+designs (``maestroc.engine``: the DSE), or a sympy expression in the four symbols
+(``maestroc.symbolic``: ``--emit reuse``). Nothing else computes a cost.
 
 Vocabulary: a *level* is a cluster level of the IR; each loop ("directive") of a
 level has iteration *states* (Init, Steady, Edge) and a *case* is one state per
@@ -20,12 +23,14 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from math import prod
-from typing import Iterator
+from typing import Any, Iterator
 
+from maestroc.algebra import trunc_div
 from maestroc.ir import LayerIR, Level
 from maestroc.layertypes import OUTPUT_DIMS, SLIDING
-from maestroc.symbolic import (NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES, Value, cdiv, tdiv, trunc_div,
-                               vmax, vmin, vsum)
+
+Value = Any  # an int, or a value of the algebra (an int64 array, a sympy expression)
+Dims = tuple[tuple[str, int], ...]
 
 INIT, STEADY, EDGE = "Init", "Steady", "Edge"
 TENSORS = ("input", "weight", "output")
@@ -93,8 +98,28 @@ class LevelResult:
 
 
 @dataclass(frozen=True)
+class Case:
+    """One processed iteration case of a level: what its delays are made of (maestroc.timing)."""
+
+    occurrences: int
+    ingress: int  # input and weight ingress of the case
+    egress: int
+    partial_sums: int  # the innermost level's compute, in MACs
+    all_init: bool
+    subs: tuple[tuple[int, Dims], ...]  # the sub-level chunks whose slowest runtime is the compute delay
+
+
+@dataclass(frozen=True)
+class LevelCases:
+    """A level's hardware-independent counts (``counts``: a LevelResult whose delays are unset) and cases."""
+
+    counts: LevelResult
+    cases: tuple[Case, ...]
+
+
+@dataclass(frozen=True)
 class LayerCost:
-    """A layer's cost: ints, and expressions in the hardware symbols, for one top-level ``P``."""
+    """A layer's cost for one top-level ``P``: ints, and values of the algebra it was analysed in."""
 
     top: LevelResult
     declared: tuple[tuple[str, int], ...]
@@ -200,7 +225,7 @@ def case_order(state_lists: list[list[State]]) -> Iterator[tuple[State, ...]]:
 
 
 class LayerAnalysis:
-    """The cost analysis of one layer: levels analysed top-down, sub-levels per case (C4)."""
+    """The hardware-independent analysis of one layer: levels top-down, sub-levels per case (C4)."""
 
     def __init__(self, layer: LayerIR) -> None:
         self.layer = layer
@@ -208,7 +233,12 @@ class LayerAnalysis:
         self.tensors = {t.name: tuple(_INPUT_NAME.get(d, d) for d in t.dims) for t in layer.tensors}
         self.tables = [mapping_tables(level, level.sub_clusters or 1) for level in self.levels]
         self.first_index = [_by_dim(level) for level in self.levels]
-        self._cache: dict[tuple[int, tuple[tuple[str, int], ...]], LevelResult] = {}
+        self._cache: dict[tuple[int, Dims], LevelCases] = {}
+
+    @property
+    def top_dims(self) -> Dims:
+        """The chunk of the top level: its static dims and the layer's output rows ``Y'``/``X'``."""
+        return self.levels[0].dims + tuple((k, v) for k, v in self.layer.dims if k in OUTPUT_DIMS)
 
     # ---- per-directive lookups -------------------------------------------------------------
     def _state(self, level: int, states: tuple[State, ...], dim: str) -> State | None:
@@ -398,20 +428,15 @@ class LayerAnalysis:
                 dims[_OUTPUT_NAME[reference]] = dims[reference] - dims.get(window, 0) + 1
         return tuple(dims.items())
 
-    def results(self) -> list[tuple[tuple[int, tuple[tuple[str, int], ...]], LevelResult]]:
-        """Every analysis made so far: (level, per-case dims) -> result."""
-        return list(self._cache.items())
-
-    # ---- the analysis of a level (AnalyzeClusterLevel_V2) ----------------------------------
-    def analyze(self, level: int = 0, dims: tuple[tuple[str, int], ...] | None = None) -> LevelResult:
-        if dims is None:
-            dims = self.levels[0].dims + tuple((k, v) for k, v in self.layer.dims if k in OUTPUT_DIMS)
-        key = (level, dims)
+    # ---- the cases of a level (AnalyzeClusterLevel_V2, its hardware-independent part) --------------
+    def cases(self, level: int = 0, dims: Dims | None = None) -> LevelCases:
+        """The level's counts and processed cases for the chunk ``dims`` (the whole layer at level 0)."""
+        key = (level, self.top_dims if dims is None else dims)
         if key not in self._cache:
-            self._cache[key] = self._analyze(level, dict(dims))
+            self._cache[key] = self._cases(level, dict(key[1]))
         return self._cache[key]
 
-    def _analyze(self, level: int, dims: dict[str, int]) -> LevelResult:
+    def _cases(self, level: int, dims: dict[str, int]) -> LevelCases:
         spec, t = self.levels[level], self.tables[level]
         parts = spec.sub_clusters or 1
         innermost = level == len(self.levels) - 1
@@ -421,21 +446,11 @@ class LayerAnalysis:
             for loop in spec.loops]
         first_spatial = next(i for i, loop in enumerate(spec.loops) if loop.spatial)
         result = LevelResult()
-        runtimes: list[Value] = []
-        processed = 0
-        offchip: Value = 0
-        in_off: Value = 0
-        out_off: Value = 0
-        delays: dict[str, list[tuple[int, Value]]] = {"ingress": [], "egress": [], "compute": []}
-        bw_terms: list[Value] = []
-        peak_terms: list[Value] = []
+        cases: list[Case] = []
         for states in case_order(state_lists):
             occ = prod(s.occurrences for s in states)
-            if processed == 0:
+            if not cases:
                 self._update_buffers(level, states, dims, result)
-                if level == 0:
-                    in_off = tdiv(tdiv(result.l2_req["input"] + result.l2_req["weight"], OFFCHIP_BW), 2)
-                    out_off = tdiv(tdiv(result.l2_req["output"], OFFCHIP_BW), 2)
             egress = self.egress(level, states)
             macs = self.macs(level, states)
             psum = self.partial_sums(level, states)
@@ -453,65 +468,35 @@ class LayerAnalysis:
                 result.l1_read[tensor] += occ * macs
             result.arithmetic_intensity = macs / ingress_total if ingress_total else \
                 (float("inf") if macs else float("nan"))
-            # Compute delay: the PE's MACs, or the slowest sub-cluster's runtime.
+            # The compute delay (maestroc.timing): the PE's MACs, or the slowest sub-cluster's runtime.
             spatial_state = states[first_spatial]
             active: Fraction = Fraction(0)
-            if innermost:
-                compute: Value = cdiv(psum, SIMD_LANES)
-            else:
-                subs: list[tuple[LevelResult, int]] = []
+            subs: list[tuple[tuple[int, Dims], int]] = []
+            if not innermost:
                 if spatial_state.is_edge:
                     if spatial_state.edge_edge:
-                        subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, True)), 1))
+                        subs.append(((level + 1, self.sub_dimensions(level, states, True)), 1))
                         if t.n_edge - 1 > 0:
-                            subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, False)),
-                                         t.n_edge - 1))
+                            subs.append(((level + 1, self.sub_dimensions(level, states, False)), t.n_edge - 1))
                     else:
-                        subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, False)), t.n_edge))
+                        subs.append(((level + 1, self.sub_dimensions(level, states, False)), t.n_edge))
                 else:
-                    subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, False)), parts))
-                if processed == 0:
-                    result.first_l1_req = dict(subs[0][0].first_l1_req)
-                result.results_pushed += sum(sub.results_pushed for sub, _ in subs)
-                compute = vmax(*(sub.runtime for sub, _ in subs))
-                active = sum((sub.avg_active * count for sub, count in subs), Fraction(0))
-            ingress_delay = NOC_LATENCY + cdiv(ingress_total, NOC_BW) - 1
-            egress_delay = NOC_LATENCY + cdiv(egress, NOC_BW) - 1
-            all_init = all(s.position == INIT for s in states)
-            delay = compute + ingress_delay if all_init else vmax(egress_delay, compute, ingress_delay)
-            clamped = vmax(compute, 1)
-            if level == 0:
-                delay = vmax(in_off, delay, out_off)
-                # C6: a running maximum, halved after every case (MAESTRO divides by the
-                # unclamped compute delay and crashes on 0; maestroc uses the clamped one).
-                offchip = tdiv(vmax(offchip, tdiv(result.l2_req["output"], clamped),
-                                    tdiv(result.l2_req["input"] + result.l2_req["weight"], clamped)), 2)
-            runtimes.append(occ * delay)
+                    subs.append(((level + 1, self.sub_dimensions(level, states, False)), parts))
+                sub_counts = [(self.cases(*key).counts, count) for key, count in subs]
+                if not cases:
+                    result.first_l1_req = dict(sub_counts[0][0].first_l1_req)
+                result.results_pushed += sum(sub.results_pushed for sub, _ in sub_counts)
+                active = sum((sub.avg_active * count for sub, count in sub_counts), Fraction(0))
             result.macs += occ * macs
             if active == 0:
                 active = Fraction(t.n_edge if spatial_state.is_edge else parts)
             result.active_sum += active * occ
-            traffic = max(ingress_total, egress)
-            peak_terms.append(tdiv(traffic, clamped))
-            bw_terms.append(tdiv(occ * traffic, clamped))
-            delays["ingress"].append((occ, ingress_delay))
-            delays["egress"].append((occ, egress_delay))
-            delays["compute"].append((occ, clamped))
             result.total_occurrences += occ
-            processed += 1
-        if processed == 0 or innermost:
+            cases.append(Case(occ, ingress_total, egress, psum, all(s.position == INIT for s in states),
+                              tuple(key for key, _ in subs)))
+        if not cases or innermost:
             result.first_l1_req = dict(result.l1_req)
-        result.runtime = vsum(runtimes)
-        result.peak_bw = vmax(0, *peak_terms)
-        result.avg_bw_sum = vsum(bw_terms)
-        result.offchip_bw = offchip
-        result.offchip_floor = vmax(in_off, out_off)
-        for kind, values in delays.items():
-            if values:
-                result.delay_min[kind] = vmin(*(v for _, v in values))
-                result.delay_max[kind] = vmax(*(v for _, v in values))
-                result.delay_sum[kind] = vsum([occ * v for occ, v in values])
-        return result
+        return LevelCases(result, tuple(cases))
 
     def _update_buffers(self, level: int, states: tuple[State, ...], dims: dict[str, int],
                         result: LevelResult) -> None:
@@ -531,18 +516,11 @@ class LayerAnalysis:
 
 
 @lru_cache(maxsize=4096)
-def analysis_of(shape: LayerIR) -> LayerAnalysis:
-    """The (cached) analysis of a layer shape; see :func:`shape_key`."""
+def structure_of(shape: LayerIR) -> LayerAnalysis:
+    """The (cached) hardware-independent analysis of a layer shape; see :func:`shape_key`."""
     analysis = LayerAnalysis(shape)
-    analysis.analyze()
+    analysis.cases()
     return analysis
-
-
-def layer_cost(layer: LayerIR) -> LayerCost:
-    """The cost expressions of a sized, legal layer; layers of the same shape share one derivation."""
-    analysis = analysis_of(shape_key(layer))
-    return LayerCost(top=analysis.analyze(), declared=layer.declared,
-                     tensor_dims={t.name: t.dims for t in layer.tensors})
 
 
 def shape_key(layer: LayerIR) -> LayerIR:

@@ -7,9 +7,9 @@ network's structure: one group per combination of constants and ``num_pes``
 (which decide the loop nest and its cases). Within a group each quantity is
 evaluated only over the axes it depends on:
 
-* runtime and bandwidth needs: the layer expressions of maestroc.costmodel,
-  compiled to integer numpy code, over ``noc_bw x noc_latency x offchip_bw x
-  num_simd_lanes`` (exact int64; Python ints if a value could overflow);
+* runtime and bandwidth needs: the cost model of maestroc.costmodel run once per
+  layer shape over numpy arrays (maestroc.engine), over ``noc_bw x noc_latency x
+  offchip_bw x num_simd_lanes`` (exact int64; Python ints if a value could overflow);
 * energy, MACs, buffer needs: exact ints, one per group;
 * area and power (MAESTRO's model, with the design's L1/L2 sizes): over
   ``noc_bw x num_simd_lanes x l1_size x l2_size``.
@@ -30,51 +30,24 @@ import math
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
-import sympy
 
 from maestroc import ast
-from maestroc.costmodel import TENSORS, layer_cost, shape_key
+from maestroc.costmodel import shape_key
 from maestroc.diagnostics import Diagnostics
+from maestroc.engine import INT64_SAFE, grid_cost
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR
 from maestroc.metrics import area_power, energy_breakdown
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
 from maestroc.space import OBJECTIVES, DesignSpace
-from maestroc.symbolic import HARDWARE_SYMBOLS, IntegerPrinter
 
-INT64_SAFE = 2**62
 CLOUD_SAMPLE = 256
 RUNTIME_AXES = ("noc_bw", "noc_latency", "offchip_bw", "num_simd_lanes")
-
-
-# ---- compiling a layer's expressions to numpy ------------------------------------------------
-def _trunc_div(a, b):
-    """C++ truncating division for ints and int64 arrays (the divisor is positive)."""
-    q = a // b
-    return q + ((q < 0) & (q * b != a))
-
-
-_NAMESPACE = {"_max": np.maximum, "_min": np.minimum, "_trunc_div": _trunc_div}
-
-
-@lru_cache(maxsize=4096)
-def compiled(shape) -> Callable:
-    """``f(noc_bw, noc_latency, offchip_bw, num_simd_lanes) -> (runtime, peak_noc_bw, offchip_bw_req)``."""
-    cost = layer_cost(shape)
-    exprs = [sympy.sympify(e) for e in (cost.top.runtime, cost.top.peak_bw, cost.top.offchip_bw)]
-    # No sympy.cse: rebuilding the unevaluated Max nodes makes sympy canonicalise them (seconds per layer).
-    printer = IntegerPrinter()
-    args = ", ".join(str(s) for s in HARDWARE_SYMBOLS)
-    lines = [f"def f({args}):", f"    return ({', '.join(printer.doprint(e) for e in exprs)},)"]
-    namespace = dict(_NAMESPACE)
-    exec(compile("\n".join(lines), "<maestroc layer expressions>", "exec"), namespace)  # noqa: S102
-    return namespace["f"]
 
 
 # ---- one group: a network structure for fixed constants and num_pes --------------------------
@@ -98,51 +71,30 @@ def sized_network(tree: ast.MappingFile, constants: dict[str, int], num_pes: int
     return result.ir, diagnostics  # type: ignore[return-value]
 
 
-def _grid(space: DesignSpace) -> dict[str, np.ndarray]:
-    """Runtime axes as broadcastable int64 arrays of shape (B, L, O, V)."""
-    out = {}
-    for index, name in enumerate(RUNTIME_AXES):
-        shape = [1, 1, 1, 1]
-        values = space.axis(name)
-        shape[index] = len(values)
-        out[name] = np.array(values, dtype=np.int64).reshape(shape)
-    return out
-
-
 def _evaluate_layers(network: NetworkIR, space: DesignSpace) -> dict[str, object]:
     """Network totals over the runtime grid (arrays) and per-group constants (ints, energy)."""
-    grid = _grid(space)
-    args = [grid[name] for name in RUNTIME_AXES]
-    shape = tuple(len(space.axis(name)) for name in RUNTIME_AXES)
-    upper = [float(max(space.axis(name))) for name in RUNTIME_AXES]
-    lower = [float(min(space.axis(name))) for name in RUNTIME_AXES]
+    axes = tuple(tuple(space.axis(name)) for name in RUNTIME_AXES)
+    shape = tuple(len(values) for values in axes)
     runtime = np.zeros(shape, dtype=np.int64)
     noc_req = np.zeros(shape, dtype=np.int64)
     offchip_req = np.zeros(shape, dtype=np.int64)
     counts: dict[str, object] = {"macs": 0, "energy": 0.0, "l1_size": 0, "l2_size": 0}
     exact_python = False
     for layer in network.layers:
-        key = shape_key(layer)
-        top = layer_cost(key).top
-        f = compiled(key)
-        # Overflow guard: the largest runtime comes with the smallest bandwidths and the most latency.
-        bound = f(lower[0], upper[1], lower[2], lower[3])[0]
-        if float(bound) >= INT64_SAFE / max(len(network.layers), 1):
+        # One run of the cost model per layer shape covers the whole grid (maestroc.engine).
+        cost = grid_cost(shape_key(layer), axes)
+        if cost.exact_python or cost.runtime_bound >= INT64_SAFE / max(len(network.layers), 1):
             exact_python = True
-        values = f(*([a.astype(object) for a in args] if exact_python else args))
-        layer_runtime, layer_noc, layer_off = (np.broadcast_to(np.asarray(v), shape) for v in values)
         if exact_python:
-            runtime = runtime.astype(object) + layer_runtime
+            runtime = runtime.astype(object) + cost.runtime
         else:
-            runtime = runtime + layer_runtime
-        noc_req = np.maximum(noc_req, layer_noc)
-        offchip_req = np.maximum(offchip_req, layer_off)
-        counts["macs"] += top.macs
-        counts["energy"] += sum(energy_breakdown(
-            top.macs, {t: top.l1_read[t] + top.l1_write[t] for t in TENSORS},
-            {t: top.l2_read[t] + top.l2_write[t] for t in TENSORS}, space.base).values())
-        counts["l1_size"] = max(counts["l1_size"], sum(top.first_l1_req.values()))
-        counts["l2_size"] = max(counts["l2_size"], sum(top.l2_req.values()))
+            runtime = runtime + cost.runtime
+        noc_req = np.maximum(noc_req, cost.peak_noc_bw)
+        offchip_req = np.maximum(offchip_req, cost.offchip_bw)
+        counts["macs"] += cost.macs
+        counts["energy"] += sum(energy_breakdown(cost.macs, cost.l1_accesses, cost.l2_accesses, space.base).values())
+        counts["l1_size"] = max(counts["l1_size"], cost.l1_size)
+        counts["l2_size"] = max(counts["l2_size"], cost.l2_size)
     return {"runtime": runtime, "noc_req": noc_req, "offchip_req": offchip_req, **counts}
 
 
@@ -494,7 +446,7 @@ def best_per_objective(result: ExplorationResult) -> dict[str, tuple[dict[str, i
 def all_designs(tree: ast.MappingFile, space: DesignSpace) -> Iterator[tuple[dict[str, int], dict[str, object]]]:
     """Every design of a (small) space with its metrics and validity, materialised one by one.
 
-    The same compiled expressions as :func:`explore`; for checking and for small sweeps.
+    The same evaluation of the cost model as :func:`explore`; for checking and for small sweeps.
     """
     for constants, num_pes in groups(space):
         network, diagnostics = sized_network(tree, constants, num_pes)

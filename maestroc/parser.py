@@ -12,18 +12,24 @@ independent errors:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
+import os
 import re
+import sys
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+import lark
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from maestroc import ast
+from maestroc import __version__, ast
 from maestroc.diagnostics import SOURCES, Diagnostics, Span
 
 FileKind = Literal["mapping", "hw"]
@@ -87,12 +93,56 @@ def detect_kind(text: str) -> FileKind:
     return "mapping"
 
 
+_LARK_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True, "maybe_placeholders": False}
+NO_CACHE_VARIABLE = "MAESTROC_NO_CACHE"
+
+
+def cache_dir() -> Path | None:
+    """Where maestroc keeps its caches (``$XDG_CACHE_HOME/maestroc``); None when caching is off."""
+    if os.environ.get(NO_CACHE_VARIABLE):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "maestroc"
+
+
+def _table_file(kind: FileKind, grammar: str) -> Path | None:
+    """The cache file of a parser: named by everything its tables depend on, so it is never stale."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    key = "\0".join((grammar, repr(sorted(_LARK_OPTIONS.items())), lark.__version__, __version__,
+                     sys.version.split()[0]))
+    return folder / f"parser-{kind}-{hashlib.sha256(key.encode()).hexdigest()[:24]}.lark"
+
+
 @lru_cache(maxsize=None)
 def _parser(kind: FileKind) -> Lark:
+    """The LALR parser of a file kind, its tables cached on disk (building them takes tens of ms).
+
+    The cache file is written to a temporary name and renamed into place, so concurrent
+    runs never see a partial file; one that cannot be read is rebuilt, and a cache
+    folder that cannot be written is simply not used.
+    """
     name = "dfsl.lark" if kind == "mapping" else "hw.lark"
     grammar = resources.files("maestroc.grammar").joinpath(name).read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=False, cache=False)
+    path = _table_file(kind, grammar)
+    if path is not None:
+        try:
+            with path.open("rb") as file:
+                return Lark.load(file)
+        except Exception:  # noqa: BLE001 - missing, partial or from another build: rebuild it
+            pass
+    parser = Lark(grammar, **_LARK_OPTIONS)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, delete=False) as file:
+                parser.save(file)
+            os.replace(file.name, path)
+        except OSError:
+            with contextlib.suppress(OSError, NameError):
+                os.unlink(file.name)
+    return parser
 
 
 def parse_file(path: str, diagnostics: Diagnostics, kind: FileKind | None = None) -> ast.SourceFile | None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from typing import TYPE_CHECKING
 
-import sympy
 from rich.table import Table
 
-from maestroc.costmodel import TENSORS, analysis_of, shape_key
+from maestroc.costmodel import TENSORS, shape_key
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR
 from maestroc.metrics import LayerMetrics
+
+if TYPE_CHECKING:
+    import sympy
 
 # MAESTRO's header, typos and spacing included (CORRECTIONS.md E11), so existing scripts keep working.
 CSV_HEADER = (
@@ -171,6 +174,8 @@ def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetric
 
 def _terms(expr: sympy.Expr) -> str:
     """An expression as text, one top-level term per line (a sum of per-case delays reads best so)."""
+    import sympy
+
     if isinstance(expr, sympy.Add):
         terms = [sympy.sstr(t) for t in expr.as_ordered_terms()]
         return "\n".join(("  " if i == 0 else "+ ") + t for i, t in enumerate(terms))
@@ -179,14 +184,19 @@ def _terms(expr: sympy.Expr) -> str:
 
 def format_reuse(network: NetworkIR, latex: bool = False) -> str:
     """The cost expressions of every layer: per level and case structure, in the hardware symbols."""
+    import sympy  # only this output needs it: numbers come from the integer algebra
+
+    from maestroc.symbolic import SYMBOLIC
+    from maestroc.timing import folded
+
     out: list[str] = []
     show = sympy.latex if latex else _terms
     for layer in network.layers:
         if layer.name in network.illegal or not layer.levels:
             continue
-        analysis = analysis_of(shape_key(layer))
+        fold = folded(shape_key(layer), SYMBOLIC)
         out.append(f"layer {layer.name} : {layer.layer_type}")
-        for (level, dims), result in sorted(analysis.results(), key=lambda item: item[0][0]):
+        for (level, dims), result in sorted(fold.results.items(), key=lambda item: item[0][0]):
             shown = " ".join(f"{k}={v}" for k, v in dims)
             out.append(f"  level {level}  x{layer.levels[level].sub_clusters} sub-clusters  dims {shown}")
             out.append(f"    iterations (all cases): {result.total_occurrences}")

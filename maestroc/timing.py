@@ -1,0 +1,102 @@
+"""The hardware-dependent half of the cost model: delays, runtime and bandwidths, in an algebra.
+
+maestroc.costmodel turns a layer shape into each level's hardware-independent
+counts and processed iteration cases (cached per shape). This module folds those
+cases into the quantities that depend on the NoC bandwidth and latency, the
+off-chip bandwidth and the SIMD lanes (ALGORITHM 3.5, C6, C15), over an algebra
+(maestroc.algebra): exact ints for one design, int64 arrays for a grid of designs
+(maestroc.engine), sympy expressions for ``--emit reuse``. The fold is a few
+operations per case, so a new design, or a whole grid of them, costs microseconds
+once the shape's cases are known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+from maestroc.algebra import Algebra
+from maestroc.costmodel import Dims, LayerAnalysis, LayerCost, LevelResult, Value, shape_key, structure_of
+from maestroc.ir import LayerIR
+
+
+class Fold:
+    """One algebra's results for the levels of one analysis (memoised per level chunk)."""
+
+    def __init__(self, analysis: LayerAnalysis, algebra: Algebra) -> None:
+        self.analysis = analysis
+        self.algebra = algebra
+        self.results: dict[tuple[int, Dims], LevelResult] = {}
+
+    def top(self) -> LevelResult:
+        return self.level(0, None)
+
+    def level(self, level: int, dims: Dims | None) -> LevelResult:
+        key = (level, self.analysis.top_dims if dims is None else dims)
+        if key not in self.results:
+            self.results[key] = self._fold(*key)
+        return self.results[key]
+
+    def _fold(self, level: int, dims: Dims) -> LevelResult:
+        alg = self.algebra
+        tdiv, cdiv, vmax, vmin, vsum = alg.tdiv, alg.cdiv, alg.vmax, alg.vmin, alg.vsum
+        structure = self.analysis.cases(level, dims)
+        counts = structure.counts
+        innermost = level == len(self.analysis.levels) - 1
+        l2_in = counts.l2_req["input"] + counts.l2_req["weight"]
+        l2_out = counts.l2_req["output"]
+        in_off: Value = 0
+        out_off: Value = 0
+        if level == 0:
+            in_off = tdiv(tdiv(l2_in, alg.offchip_bw), 2)
+            out_off = tdiv(tdiv(l2_out, alg.offchip_bw), 2)
+        offchip: Value = 0
+        runtimes: list[Value] = []
+        peak_terms: list[Value] = []
+        bw_terms: list[Value] = []
+        delays: dict[str, list[tuple[int, Value]]] = {"ingress": [], "egress": [], "compute": []}
+        for case in structure.cases:
+            occ = case.occurrences
+            if innermost:
+                compute: Value = cdiv(case.partial_sums, alg.num_simd_lanes)
+            else:
+                compute = vmax(*(self.level(*key).runtime for key in case.subs))
+            ingress_delay = alg.noc_latency + cdiv(case.ingress, alg.noc_bw) - 1
+            egress_delay = alg.noc_latency + cdiv(case.egress, alg.noc_bw) - 1
+            delay = compute + ingress_delay if case.all_init else vmax(egress_delay, compute, ingress_delay)
+            clamped = vmax(compute, 1)
+            if level == 0:
+                delay = vmax(in_off, delay, out_off)
+                # C6: a running maximum, halved after every case (MAESTRO divides by the
+                # unclamped compute delay and crashes on 0; maestroc uses the clamped one).
+                offchip = tdiv(vmax(offchip, tdiv(l2_out, clamped), tdiv(l2_in, clamped)), 2)
+            runtimes.append(occ * delay)
+            traffic = max(case.ingress, case.egress)
+            peak_terms.append(tdiv(traffic, clamped))
+            bw_terms.append(tdiv(occ * traffic, clamped))
+            delays["ingress"].append((occ, ingress_delay))
+            delays["egress"].append((occ, egress_delay))
+            delays["compute"].append((occ, clamped))
+        delay_min, delay_max, delay_sum = {}, {}, {}
+        for kind, values in delays.items():
+            if values:
+                delay_min[kind] = vmin(*(v for _, v in values))
+                delay_max[kind] = vmax(*(v for _, v in values))
+                delay_sum[kind] = vsum([occ * v for occ, v in values])
+        return replace(counts, runtime=vsum(runtimes), peak_bw=vmax(0, *peak_terms), avg_bw_sum=vsum(bw_terms),
+                       offchip_bw=offchip, offchip_floor=vmax(in_off, out_off), delay_min=delay_min,
+                       delay_max=delay_max, delay_sum=delay_sum)
+
+
+@lru_cache(maxsize=4096)
+def folded(shape: LayerIR, algebra: Algebra) -> Fold:
+    """The (cached) results of a layer shape in a hashable algebra (one design, or the symbols)."""
+    fold = Fold(structure_of(shape), algebra)
+    fold.top()
+    return fold
+
+
+def layer_cost(layer: LayerIR, algebra: Algebra) -> LayerCost:
+    """The cost of a sized, legal layer in ``algebra``; layers of the same shape share one analysis."""
+    return LayerCost(top=folded(shape_key(layer), algebra).top(), declared=layer.declared,
+                     tensor_dims={t.name: t.dims for t in layer.tensors})
