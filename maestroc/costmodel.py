@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from collections import OrderedDict
 from functools import lru_cache
 from math import prod
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from maestroc.algebra import trunc_div
 from maestroc.ir import LayerIR, Level
@@ -233,6 +234,9 @@ class LayerAnalysis:
         self.tensors = {t.name: tuple(_INPUT_NAME.get(d, d) for d in t.dims) for t in layer.tensors}
         self.tables = [mapping_tables(level, level.sub_clusters or 1) for level in self.levels]
         self.first_index = [_by_dim(level) for level in self.levels]
+        # For each loop, the index of the first loop over its dim: whose state the loop's dim is in.
+        self.state_index = [tuple(first[loop.dim] for loop in level.loops)
+                            for first, level in zip(self.first_index, self.levels)]
         self._cache: dict[tuple[int, Dims], LevelCases] = {}
 
     @property
@@ -241,9 +245,9 @@ class LayerAnalysis:
         return self.levels[0].dims + tuple((k, v) for k, v in self.layer.dims if k in OUTPUT_DIMS)
 
     # ---- per-directive lookups -------------------------------------------------------------
-    def _state(self, level: int, states: tuple[State, ...], dim: str) -> State | None:
-        index = self.first_index[level].get(dim)
-        return None if index is None else states[index]
+    def _loop_states(self, level: int, states: tuple[State, ...]) -> list[State]:
+        """The state of each loop's dim (its first loop's state: MAESTRO's FindDirective)."""
+        return [states[j] for j in self.state_index[level]]
 
     def _spatial_coupling(self, level: int, states: tuple[State, ...], dims: tuple[str, ...],
                           all_spatial: bool = False) -> tuple[bool, bool, State | None]:
@@ -267,10 +271,9 @@ class LayerAnalysis:
     def _pe_mapped(self, level: int, states: tuple[State, ...], tensor: str, first: bool, ee: bool) -> int:
         t, volume = self.tables[level], 1
         coupled = self.tensors[tensor]
-        for loop in self.levels[level].loops:
+        for loop, state in zip(self.levels[level].loops, self._loop_states(level, states)):
             if loop.dim not in coupled:
                 continue
-            state = self._state(level, states, loop.dim)
             if not loop.spatial:
                 volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
             elif state.is_edge:
@@ -285,18 +288,18 @@ class LayerAnalysis:
     def _pe_ingress(self, level: int, states: tuple[State, ...], tensor: str, first: bool, ee: bool) -> int:
         """C1-C3: one sub-cluster's ingress of an input tensor in a case."""
         loops = self.levels[level].loops
-        changing = max((i for i, loop in enumerate(loops)
-                        if self._state(level, states, loop.dim).position != INIT), default=-1)
+        loop_states = self._loop_states(level, states)
+        changing = max((i for i, state in enumerate(loop_states) if state.position != INIT), default=-1)
         if changing == -1:
             return self._pe_mapped(level, states, tensor, first, ee)
         t, coupled = self.tables[level], self.tensors[tensor]
-        inited = any(loop.dim in coupled and i > changing and self._state(level, states, loop.dim).position == INIT
-                     and not self._state(level, states, loop.dim).unrolled for i, loop in enumerate(loops))
+        inited = any(loop.dim in coupled and i > changing and loop_states[i].position == INIT
+                     and not loop_states[i].unrolled for i, loop in enumerate(loops))
         volume, touched = 1, False
         for i, loop in enumerate(loops):
             if loop.dim not in coupled:
                 continue
-            state = self._state(level, states, loop.dim)
+            state = loop_states[i]
             touched = touched or i == changing
             mapped = t.mapped_edge.get(loop.dim, 0) if ee else t.mapped.get(loop.dim, 0)
             unique = t.unique_edge.get(loop.dim, 0) if ee else t.unique.get(loop.dim, 0)
@@ -361,10 +364,9 @@ class LayerAnalysis:
             return 1
 
         if psum:
-            for loop in loops:
+            for loop, state in zip(loops, self._loop_states(level, states)):
                 if loop.dim in out:
                     continue
-                state = self._state(level, states, loop.dim)
                 if not loop.spatial:
                     volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
                 else:
@@ -412,10 +414,9 @@ class LayerAnalysis:
     def sub_dimensions(self, level: int, states: tuple[State, ...], ee: bool) -> tuple[tuple[str, int], ...]:
         """ConstructSubClusterDimension: the chunk each sub-cluster gets in this case."""
         t, dims = self.tables[level], {}
-        for loop in self.levels[level].loops:
+        for loop, state in zip(self.levels[level].loops, self._loop_states(level, states)):
             if loop.dim in dims:
                 continue
-            state = self._state(level, states, loop.dim)
             if not loop.spatial:
                 size = t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
             elif state.position == STEADY or (state.position == INIT and not state.is_edge):
@@ -433,8 +434,16 @@ class LayerAnalysis:
         """The level's counts and processed cases for the chunk ``dims`` (the whole layer at level 0)."""
         key = (level, self.top_dims if dims is None else dims)
         if key not in self._cache:
-            self._cache[key] = self._cases(level, dict(key[1]))
+            if level == 0:
+                self._cache[key] = self._cases(level, dict(key[1]))
+            else:
+                self._cache[key] = _SUB_LEVELS.get(self.sub_level_key(*key),
+                                                   lambda: self._cases(level, dict(key[1])))
         return self._cache[key]
+
+    def sub_level_key(self, level: int, dims: Dims) -> tuple:
+        """Everything a sub-level's cases depend on: layers of other shapes often share their sub-levels."""
+        return (level, self.levels[level:], self.layer.tensors, self.layer.layer_type, dims)
 
     def _cases(self, level: int, dims: dict[str, int]) -> LevelCases:
         spec, t = self.levels[level], self.tables[level]
@@ -513,6 +522,26 @@ class LayerAnalysis:
             dims.get(d, 1) - dims.get(SLIDING[d], 1) + 1 if d in SLIDING and self.layer.layer_type != "GEMM"
             else dims.get(d, 1) for d in coupled)
         result.l1_req["output"] = 2 * prod(t.mapped[d] for d in coupled if d in t.mapped)
+
+
+class BoundedCache:
+    """A least-recently-used map of bounded size (results of sub-levels shared between layer shapes)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple, Any] = OrderedDict()
+
+    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = self.items[key] = make()
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
+_SUB_LEVELS = BoundedCache(16384)
 
 
 @lru_cache(maxsize=4096)

@@ -28,11 +28,13 @@ from typing import Any
 import numpy as np
 
 from maestroc.algebra import HARDWARE_NAMES, IntegerAlgebra, ceil_div, trunc_div
-from maestroc.costmodel import TENSORS, structure_of
+from maestroc.costmodel import TENSORS, BoundedCache, LayerAnalysis, LevelResult, structure_of
 from maestroc.ir import LayerIR
 from maestroc.timing import Fold
 
 INT64_SAFE = 2**62
+# Sub-level results over a grid, shared between layer shapes (their arrays span the NoC axes and lanes only).
+_SUB_FOLDS = BoundedCache(256)
 Axes = tuple[tuple[int, ...], ...]  # the values of noc_bw, noc_latency, offchip_bw, num_simd_lanes
 
 
@@ -63,8 +65,11 @@ class ArrayAlgebra:
 
     @staticmethod
     def tdiv(a: Any, b: Any) -> Any:
-        if isinstance(a, int) and isinstance(b, int):
-            return trunc_div(a, b)
+        if isinstance(a, int):
+            if isinstance(b, int):
+                return trunc_div(a, b)
+            if a >= 0:
+                return a // b  # floor is truncation for a non-negative numerator (divisors are positive)
         return _trunc_div(a, b)
 
     @staticmethod
@@ -105,6 +110,12 @@ class GridCost:
         return self.runtime.dtype == object
 
 
+def _grid_fold(structure: LayerAnalysis, axes: Axes, exact_python: bool) -> LevelResult:
+    """The top level's results over the grid (runtimes and bandwidths; no delay statistics)."""
+    algebra = ArrayAlgebra.over(axes, exact_python)
+    return Fold(structure, algebra, _SUB_FOLDS, (axes, exact_python), statistics=False).top()
+
+
 def corner(axes: Axes) -> IntegerAlgebra:
     """The design of the grid with the largest values: least bandwidth and lanes, most latency."""
     noc_bw, noc_latency, offchip_bw, lanes = axes
@@ -119,13 +130,13 @@ def grid_cost(shape: LayerIR, axes: Axes) -> GridCost:
     each value spans only the axes it depends on.
     """
     structure = structure_of(shape)
-    bound = Fold(structure, corner(axes)).top().runtime
+    bound = Fold(structure, corner(axes), statistics=False).top().runtime
     exact_python = bound >= INT64_SAFE
     try:
-        top = Fold(structure, ArrayAlgebra.over(axes, exact_python)).top()
+        top = _grid_fold(structure, axes, exact_python)
     except OverflowError:  # an int of the layer itself beyond int64
         exact_python = True
-        top = Fold(structure, ArrayAlgebra.over(axes, exact_python)).top()
+        top = _grid_fold(structure, axes, exact_python)
     grid = tuple(len(values) for values in axes)
 
     def full(value: Any) -> np.ndarray:

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import hashlib
 import os
+import pickle
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -105,43 +104,59 @@ def cache_dir() -> Path | None:
     return Path(base) / "maestroc"
 
 
-def _table_file(kind: FileKind, grammar: str) -> Path | None:
-    """The cache file of a parser: named by everything its tables depend on, so it is never stale."""
+def _table_file(kind: FileKind) -> Path | None:
+    """The cache file of a parser, named by the versions its tables depend on (the grammar is inside)."""
     folder = cache_dir()
     if folder is None:
         return None
-    key = "\0".join((grammar, repr(sorted(_LARK_OPTIONS.items())), lark.__version__, __version__,
-                     sys.version.split()[0]))
-    return folder / f"parser-{kind}-{hashlib.sha256(key.encode()).hexdigest()[:24]}.lark"
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    return folder / f"parser-{kind}-maestroc{__version__}-lark{lark.__version__}-py{python}.lark"
+
+
+def _load_tables(path: Path, grammar: str) -> Lark | None:
+    """The cached parser, if the file holds one built from exactly this grammar (else None)."""
+    try:
+        with path.open("rb") as file:
+            if pickle.load(file) != grammar:
+                return None
+            return Lark.load(file)
+    except Exception:  # noqa: BLE001 - missing, partial or foreign: rebuild it
+        return None
+
+
+def _store_tables(path: Path, grammar: str, parser: Lark) -> None:
+    """Write the cache atomically (a temporary file renamed into place); give up quietly on OSError."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as file:
+            pickle.dump(grammar, file, protocol=pickle.HIGHEST_PROTOCOL)
+            parser.save(file)
+        os.replace(file.name, path)
+    except OSError:
+        with contextlib.suppress(OSError, NameError):
+            os.unlink(file.name)
 
 
 @lru_cache(maxsize=None)
 def _parser(kind: FileKind) -> Lark:
     """The LALR parser of a file kind, its tables cached on disk (building them takes tens of ms).
 
-    The cache file is written to a temporary name and renamed into place, so concurrent
-    runs never see a partial file; one that cannot be read is rebuilt, and a cache
-    folder that cannot be written is simply not used.
+    The cache file holds the grammar it was built from and is used only for exactly
+    that grammar (and the maestroc, Lark and Python versions in its name). It is
+    written to a temporary name and renamed into place, so concurrent runs never see
+    a partial file; one that cannot be read is rebuilt, and a cache folder that
+    cannot be written is simply not used.
     """
     name = "dfsl.lark" if kind == "mapping" else "hw.lark"
     grammar = resources.files("maestroc.grammar").joinpath(name).read_text(encoding="utf-8")
-    path = _table_file(kind, grammar)
-    if path is not None:
-        try:
-            with path.open("rb") as file:
-                return Lark.load(file)
-        except Exception:  # noqa: BLE001 - missing, partial or from another build: rebuild it
-            pass
-    parser = Lark(grammar, **_LARK_OPTIONS)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, delete=False) as file:
-                parser.save(file)
-            os.replace(file.name, path)
-        except OSError:
-            with contextlib.suppress(OSError, NameError):
-                os.unlink(file.name)
+    path = _table_file(kind)
+    parser = _load_tables(path, grammar) if path is not None else None
+    if parser is None:
+        parser = Lark(grammar, **_LARK_OPTIONS)
+        if path is not None:
+            _store_tables(path, grammar, parser)
     return parser
 
 

@@ -16,16 +16,27 @@ from dataclasses import replace
 from functools import lru_cache
 
 from maestroc.algebra import Algebra
-from maestroc.costmodel import Dims, LayerAnalysis, LayerCost, LevelResult, Value, shape_key, structure_of
+from maestroc.costmodel import (BoundedCache, Dims, LayerAnalysis, LayerCost, LevelResult, Value, shape_key,
+                                structure_of)
 from maestroc.ir import LayerIR
 
 
 class Fold:
-    """One algebra's results for the levels of one analysis (memoised per level chunk)."""
+    """One algebra's results for the levels of one analysis (memoised per level chunk).
 
-    def __init__(self, analysis: LayerAnalysis, algebra: Algebra) -> None:
+    ``shared`` (with ``algebra_key`` naming the algebra's values) lets folds of other
+    layer shapes reuse the results of sub-levels they have in common. Without
+    ``statistics`` the per-kind delay minimum, maximum and sum (CSV columns) are left
+    out: the DSE needs only runtimes and bandwidths.
+    """
+
+    def __init__(self, analysis: LayerAnalysis, algebra: Algebra, shared: BoundedCache | None = None,
+                 algebra_key: tuple = (), statistics: bool = True) -> None:
         self.analysis = analysis
         self.algebra = algebra
+        self.statistics = statistics
+        self.shared = shared
+        self.algebra_key = algebra_key
         self.results: dict[tuple[int, Dims], LevelResult] = {}
 
     def top(self) -> LevelResult:
@@ -34,7 +45,11 @@ class Fold:
     def level(self, level: int, dims: Dims | None) -> LevelResult:
         key = (level, self.analysis.top_dims if dims is None else dims)
         if key not in self.results:
-            self.results[key] = self._fold(*key)
+            if self.shared is None or level == 0:
+                self.results[key] = self._fold(*key)
+            else:
+                self.results[key] = self.shared.get((self.algebra_key, self.analysis.sub_level_key(*key)),
+                                                    lambda: self._fold(*key))
         return self.results[key]
 
     def _fold(self, level: int, dims: Dims) -> LevelResult:
@@ -74,9 +89,10 @@ class Fold:
             traffic = max(case.ingress, case.egress)
             peak_terms.append(tdiv(traffic, clamped))
             bw_terms.append(tdiv(occ * traffic, clamped))
-            delays["ingress"].append((occ, ingress_delay))
-            delays["egress"].append((occ, egress_delay))
-            delays["compute"].append((occ, clamped))
+            if self.statistics:
+                delays["ingress"].append((occ, ingress_delay))
+                delays["egress"].append((occ, egress_delay))
+                delays["compute"].append((occ, clamped))
         delay_min, delay_max, delay_sum = {}, {}, {}
         for kind, values in delays.items():
             if values:
