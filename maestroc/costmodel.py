@@ -437,8 +437,8 @@ class LayerAnalysis:
             if level == 0:
                 self._cache[key] = self._cases(level, dict(key[1]))
             else:
-                self._cache[key] = _SUB_LEVELS.get(self.sub_level_key(*key),
-                                                   lambda: self._cases(level, dict(key[1])))
+                self._cache[key] = SUB_LEVELS.get(self.sub_level_key(*key),
+                                                  lambda: self._cases(level, dict(key[1])))
         return self._cache[key]
 
     def sub_level_key(self, level: int, dims: Dims) -> tuple:
@@ -540,8 +540,11 @@ class BoundedCache:
             self.items.popitem(last=False)
         return value
 
+    def clear(self) -> None:
+        self.items.clear()
 
-_SUB_LEVELS = BoundedCache(16384)
+
+SUB_LEVELS = BoundedCache(16384)
 
 
 @lru_cache(maxsize=4096)

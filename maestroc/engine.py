@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from maestroc.algebra import HARDWARE_NAMES, IntegerAlgebra, ceil_div, trunc_div
-from maestroc.costmodel import TENSORS, BoundedCache, LayerAnalysis, LevelResult, structure_of
+from maestroc.costmodel import SUB_LEVELS, TENSORS, BoundedCache, LayerAnalysis, LevelResult, structure_of
 from maestroc.ir import LayerIR
-from maestroc.timing import Fold
+from maestroc.timing import Fold, folded
 
 INT64_SAFE = 2**62
 # Sub-level results over a grid, shared between layer shapes (their arrays span the NoC axes and lanes only).
@@ -114,6 +114,15 @@ def _grid_fold(structure: LayerAnalysis, axes: Axes, exact_python: bool) -> Leve
     """The top level's results over the grid (runtimes and bandwidths; no delay statistics)."""
     algebra = ArrayAlgebra.over(axes, exact_python)
     return Fold(structure, algebra, _SUB_FOLDS, (axes, exact_python), statistics=False).top()
+
+
+def clear_caches() -> None:
+    """Forget every cached analysis and result (for benchmarks: each run starts cold)."""
+    structure_of.cache_clear()
+    folded.cache_clear()
+    grid_cost.cache_clear()
+    SUB_LEVELS.clear()
+    _SUB_FOLDS.clear()
 
 
 def corner(axes: Axes) -> IntegerAlgebra:
