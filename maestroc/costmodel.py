@@ -1,15 +1,15 @@
 """MAESTRO's data-centric cost model: iteration cases, reuse, traffic, delays, buffers.
 
-This is the one implementation of the model (ALGORITHM.md section 3 with the
-rules of CORRECTIONS.md, cited as C1-C15 and E1-E13). It runs on one layer of the
-normalised IR for one top-level sub-cluster count, over an *algebra*
-(maestroc.algebra) that supplies the NoC bandwidth, NoC latency, off-chip
-bandwidth and SIMD lanes and the operations combining them, and yields a
-:class:`LayerCost`: every count as an exact int, and every quantity that depends
-on those four values in the algebra's kind: an exact int for one design
-(``IntegerAlgebra``: the report, the CSV, the JSON), int64 arrays over a grid of
-designs (``maestroc.engine``: the DSE), or a sympy expression in the four symbols
-(``maestroc.symbolic``: ``--emit reuse``). Nothing else computes a cost.
+This module and maestroc.timing are the one implementation of the model
+(ALGORITHM.md section 3 with the rules of CORRECTIONS.md, cited as C1-C15 and
+E1-E13). It runs on one layer of the normalised IR for one top-level sub-cluster
+count. This half yields what the layer and the dataflow fix, as exact ints: each
+level's counts (MACs, accesses, buffer needs, active PEs) and its processed
+iteration cases (:class:`LevelCases`), cached per layer shape. maestroc.timing
+folds the cases into the delays, runtime and bandwidth needs, which depend on the
+NoC bandwidth and latency, the off-chip bandwidth and the SIMD lanes, over an
+algebra (maestroc.algebra): ints for one design, int64 arrays for a grid,
+sympy expressions for ``--emit reuse``. Nothing else computes a cost.
 
 Vocabulary: a *level* is a cluster level of the IR; each loop ("directive") of a
 level has iteration *states* (Init, Steady, Edge) and a *case* is one state per

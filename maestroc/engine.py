@@ -80,11 +80,12 @@ class ArrayAlgebra:
 
     @staticmethod
     def vmax(*values: Any) -> Any:
-        return reduce(np.maximum, values) if len(values) > 1 else values[0]
+        # Smallest arrays first: the broadcasts to the full grid happen as late as possible.
+        return reduce(np.maximum, sorted(values, key=np.size)) if len(values) > 1 else values[0]
 
     @staticmethod
     def vmin(*values: Any) -> Any:
-        return reduce(np.minimum, values) if len(values) > 1 else values[0]
+        return reduce(np.minimum, sorted(values, key=np.size)) if len(values) > 1 else values[0]
 
     @staticmethod
     def vsum(values: list[Any]) -> Any:

@@ -12,13 +12,25 @@ once the shape's cases are known.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from maestroc.algebra import Algebra
 from maestroc.costmodel import (BoundedCache, Dims, LayerAnalysis, LayerCost, LevelResult, Value, shape_key,
                                 structure_of)
 from maestroc.ir import LayerIR
+
+
+@dataclass
+class _Delays:
+    """The delays of the cases of one kind (equal volumes and sub-levels), and their occurrences."""
+
+    delay: Value
+    ingress: Value
+    egress: Value
+    clamped: Value  # the compute delay, at least 1
+    traffic: int  # the larger of ingress and egress
+    occurrences: int = 0
 
 
 class Fold:
@@ -66,33 +78,39 @@ class Fold:
             in_off = tdiv(tdiv(l2_in, alg.offchip_bw), 2)
             out_off = tdiv(tdiv(l2_out, alg.offchip_bw), 2)
         offchip: Value = 0
-        runtimes: list[Value] = []
-        peak_terms: list[Value] = []
         bw_terms: list[Value] = []
-        delays: dict[str, list[tuple[int, Value]]] = {"ingress": [], "egress": [], "compute": []}
+        # Cases with equal volumes and sub-levels have equal delays: each is built once and
+        # weighted by the summed occurrences (sums are linear in them; max and min ignore repeats).
+        kinds: dict[tuple, _Delays] = {}
         for case in structure.cases:
-            occ = case.occurrences
-            if innermost:
-                compute: Value = cdiv(case.partial_sums, alg.num_simd_lanes)
-            else:
-                compute = vmax(*(self.level(*key).runtime for key in case.subs))
-            ingress_delay = alg.noc_latency + cdiv(case.ingress, alg.noc_bw) - 1
-            egress_delay = alg.noc_latency + cdiv(case.egress, alg.noc_bw) - 1
-            delay = compute + ingress_delay if case.all_init else vmax(egress_delay, compute, ingress_delay)
-            clamped = vmax(compute, 1)
+            signature = (case.ingress, case.egress, case.partial_sums, case.subs, case.all_init)
+            same = kinds.get(signature)
+            if same is None:
+                if innermost:
+                    compute: Value = cdiv(case.partial_sums, alg.num_simd_lanes)
+                else:
+                    compute = vmax(*(self.level(*key).runtime for key in case.subs))
+                ingress_delay = alg.noc_latency + cdiv(case.ingress, alg.noc_bw) - 1
+                egress_delay = alg.noc_latency + cdiv(case.egress, alg.noc_bw) - 1
+                delay = compute + ingress_delay if case.all_init else vmax(egress_delay, compute, ingress_delay)
+                if level == 0:
+                    delay = vmax(in_off, delay, out_off)
+                same = kinds[signature] = _Delays(delay, ingress_delay, egress_delay, vmax(compute, 1),
+                                                  max(case.ingress, case.egress))
+            same.occurrences += case.occurrences
             if level == 0:
-                delay = vmax(in_off, delay, out_off)
                 # C6: a running maximum, halved after every case (MAESTRO divides by the
                 # unclamped compute delay and crashes on 0; maestroc uses the clamped one).
-                offchip = tdiv(vmax(offchip, tdiv(l2_out, clamped), tdiv(l2_in, clamped)), 2)
-            runtimes.append(occ * delay)
-            traffic = max(case.ingress, case.egress)
-            peak_terms.append(tdiv(traffic, clamped))
-            bw_terms.append(tdiv(occ * traffic, clamped))
-            if self.statistics:
-                delays["ingress"].append((occ, ingress_delay))
-                delays["egress"].append((occ, egress_delay))
-                delays["compute"].append((occ, clamped))
+                offchip = tdiv(vmax(offchip, tdiv(l2_out, same.clamped), tdiv(l2_in, same.clamped)), 2)
+            bw_terms.append(tdiv(case.occurrences * same.traffic, same.clamped))
+        runtimes = [same.occurrences * same.delay for same in kinds.values()]
+        peak_terms = [tdiv(same.traffic, same.clamped) for same in kinds.values()]
+        delays: dict[str, list[tuple[int, Value]]] = {"ingress": [], "egress": [], "compute": []}
+        if self.statistics:
+            for same in kinds.values():
+                delays["ingress"].append((same.occurrences, same.ingress))
+                delays["egress"].append((same.occurrences, same.egress))
+                delays["compute"].append((same.occurrences, same.clamped))
         delay_min, delay_max, delay_sum = {}, {}, {}
         for kind, values in delays.items():
             if values:
