@@ -87,7 +87,7 @@ class LevelResult:
     delay_min: dict[str, Value] = field(default_factory=dict)
     delay_max: dict[str, Value] = field(default_factory=dict)
     delay_sum: dict[str, Value] = field(default_factory=dict)
-    active_sum: Fraction = Fraction(0)
+    active_sum: int | Fraction = 0  # exact: an int unless a sub-level's average is fractional
     arithmetic_intensity: float = 0.0
     # Results MAESTRO pushes for this subtree, and the L1 requirement of the first one (C7).
     results_pushed: int = 1
@@ -95,7 +95,7 @@ class LevelResult:
 
     @property
     def avg_active(self) -> Fraction:
-        return self.active_sum / self.total_occurrences if self.total_occurrences else self.active_sum
+        return Fraction(self.active_sum, self.total_occurrences or 1)
 
 
 @dataclass(frozen=True)
@@ -479,7 +479,7 @@ class LayerAnalysis:
                 (float("inf") if macs else float("nan"))
             # The compute delay (maestroc.timing): the PE's MACs, or the slowest sub-cluster's runtime.
             spatial_state = states[first_spatial]
-            active: Fraction = Fraction(0)
+            active: int | Fraction = 0
             subs: list[tuple[tuple[int, Dims], int]] = []
             if not innermost:
                 if spatial_state.is_edge:
@@ -495,10 +495,10 @@ class LayerAnalysis:
                 if not cases:
                     result.first_l1_req = dict(sub_counts[0][0].first_l1_req)
                 result.results_pushed += sum(sub.results_pushed for sub, _ in sub_counts)
-                active = sum((sub.avg_active * count for sub, count in sub_counts), Fraction(0))
+                active = sum(sub.avg_active * count for sub, count in sub_counts)
             result.macs += occ * macs
             if active == 0:
-                active = Fraction(t.n_edge if spatial_state.is_edge else parts)
+                active = t.n_edge if spatial_state.is_edge else parts
             result.active_sum += active * occ
             result.total_occurrences += occ
             cases.append(Case(occ, ingress_total, egress, psum, all(s.position == INIT for s in states),
