@@ -2,7 +2,9 @@
 
 For each network of MAESTRO's inputs (one layer to 288 layers) the installed
 command runs in a fresh process, as a user runs it (start-up and imports
-included), ``--repeat`` times; the median and the spread (min-max) are printed,
+included), ``--repeat`` times; the median and the spread (min-max) of the wall
+time are printed, and the median CPU time (user + system: what the wall time
+would be on an idle machine, since a compile runs on one core),
 with the parser cache warm and cold (``--no-cache``: nothing read or written),
 and beside them the bare interpreter start-up. ``maestroc parse`` and ``lint`` on
 a one-layer file likewise. Then each phase's share of the end-to-end time:
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,19 +35,26 @@ from pathlib import Path
 NETWORKS = ("example", "vgg16_ckp_ws", "MobileNetV2_kcp_ws", "Resnet50_kcp_ws", "Transformer_Complete")
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one run of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
-def spread(times: list[float]) -> str:
-    return f"{statistics.median(times):6.3f} s (min {min(times):.3f}, max {max(times):.3f})"
+def spread(times: list[tuple[float, float]]) -> str:
+    """Wall median (min, max), then the CPU-time median: on a loaded machine the wall time counts waits."""
+    wall = [w for w, _ in times]
+    cpu = statistics.median(c for _, c in times)
+    return f"{statistics.median(wall):6.3f} s (min {min(wall):.3f}, max {max(wall):.3f}); CPU {cpu:.3f} s"
 
 
-def alternate(commands: dict[str, list[str]], repeat: int) -> dict[str, list[float]]:
+def alternate(commands: dict[str, list[str]], repeat: int) -> dict[str, list[tuple[float, float]]]:
     """Each command ``repeat`` times, interleaved, so that all see the same machine load."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, command in commands.items():
             times[name].append(timed(command))
@@ -102,18 +112,18 @@ def main() -> int:
                          args.repeat)
         for who, times in runs.items():
             print(f"{who + ' ' + command + ' example.m':<44}{spread(times)}")
-    ends: dict[str, float] = {}
+    ends: dict[str, float] = {}  # wall medians
     for name in NETWORKS:
         network = shared / "inputs/mapping" / f"{name}.m"
         compile_args = ["compile", str(network), "--hw", str(hardware), "--emit", "csv"]
         commands = {who: [python, "-m", "maestroc", *compile_args] for who, python in pythons.items()}
         commands["maestroc --no-cache"] = [sys.executable, "-m", "maestroc", "--no-cache", *compile_args]
         runs = alternate(commands, args.repeat)
-        ends[name] = statistics.median(runs["maestroc"])
+        ends[name] = statistics.median(wall for wall, _ in runs["maestroc"])
         for who, times in runs.items():
             print(f"{name + ': ' + who:<44}{spread(times)}")
     print("\nshare of the end-to-end median (imports: a fresh process importing the CLI)")
-    imports = statistics.median(startup["import maestroc.cli"])
+    imports = statistics.median(wall for wall, _ in startup["import maestroc.cli"])
     for name in NETWORKS:
         parts = {"start-up + imports": imports} | phases(shared / "inputs/mapping" / f"{name}.m", hardware,
                                                            args.repeat)

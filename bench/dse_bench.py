@@ -19,10 +19,11 @@ Then the engine for a mapper: new dataflow structures (ResNet-50 CONV2_1_2 with
 other C tiles, cluster sizes and PE counts, never seen before), each evaluated over
 a batch of hardware points; time per mapping (one structure on one design).
 
-The baseline printed first is the same kind of exploration design by design
-through the compile path, timed on a sample, in this process.
+Baselines: the same kind of exploration design by design through the compile
+path, timed on a sample, in this process (printed first); and with ``--compare
+PYTHON``, another maestroc installation on the worked example, run alternately.
 
-Usage: python bench/dse_bench.py [--shared DIR] [--workers N] [--repeat N]
+Usage: python bench/dse_bench.py [--shared DIR] [--workers N] [--repeat N] [--compare PYTHON]
 """
 
 from __future__ import annotations
@@ -102,17 +103,21 @@ def run(title: str, path: str, assignments: list[str], workers: int, repeat: int
           f"peak memory {peak_memory_mib():,.0f} MiB")
 
 
-def worked_example(workers: int, repeat: int) -> None:
-    """docs/dse.md's worked example through the installed command, end to end."""
-    seconds = []
+def worked_example(workers: int, repeat: int, compare: str | None) -> None:
+    """docs/dse.md's worked example through the installed command, end to end (alternating with ``compare``)."""
+    pythons = {"maestroc": sys.executable} | ({"compare": compare} if compare else {})
+    seconds: dict[str, list[float]] = {who: [] for who in pythons}
     for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as folder:
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "maestroc", "dse", str(ROOT / "samples/networks/vgg16_conv2_tiled.m"),
-                            "--space", str(ROOT / "samples/dse/vgg16_conv2_space.toml"), "--workers", str(workers),
-                            "-o", f"{folder}/out"], check=True, stdout=subprocess.DEVNULL)
-            seconds.append(time.perf_counter() - start)
-    print(f"4. docs/dse.md worked example (981,467,136 designs), maestroc dse end to end: {spread(seconds, ' s')}")
+        for who, python in pythons.items():
+            with tempfile.TemporaryDirectory() as folder:
+                start = time.perf_counter()
+                command = [python, "-m", "maestroc", "dse", str(ROOT / "samples/networks/vgg16_conv2_tiled.m"),
+                           "--space", str(ROOT / "samples/dse/vgg16_conv2_space.toml"), "--workers", str(workers),
+                           "-o", f"{folder}/out"]
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+                seconds[who].append(time.perf_counter() - start)
+    for who, times in seconds.items():
+        print(f"4. docs/dse.md worked example (981,467,136 designs), {who} dse end to end: {spread(times, ' s')}")
 
 
 def new_structures(repeat: int) -> None:
@@ -161,6 +166,8 @@ def main() -> int:
     parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared" / "maestro"))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--compare", metavar="PYTHON", help="interpreter of another maestroc installation, timed "
+                                                            "alternately on the worked example")
     args = parser.parse_args()
     shared = Path(args.shared)
     print(f"{os.cpu_count()} cores, {args.workers} workers; medians of {args.repeat} runs (min, max)")
@@ -173,7 +180,7 @@ def main() -> int:
         run("2. CONV2_1_2 with CTile swept", str(tiled), HARDWARE + ["CTile=8:64:8"], args.workers, args.repeat)
     run("3. VGG16 (13 layers), hardware only", str(shared / "inputs/mapping/vgg16_ckp_ws.m"), HARDWARE,
         args.workers, args.repeat)
-    worked_example(args.workers, args.repeat)
+    worked_example(args.workers, args.repeat, args.compare)
     new_structures(args.repeat)
     return 0
 
