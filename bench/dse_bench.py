@@ -114,7 +114,8 @@ def worked_example(workers: int, repeat: int, compare: str | None) -> None:
                 command = [python, "-m", "maestroc", "dse", str(ROOT / "samples/networks/vgg16_conv2_tiled.m"),
                            "--space", str(ROOT / "samples/dse/vgg16_conv2_space.toml"), "--workers", str(workers),
                            "-o", f"{folder}/out"]
-                subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+                # Run outside the checkout: `python -m` would otherwise import the maestroc of the current folder.
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=folder)
                 seconds[who].append(time.perf_counter() - start)
     for who, times in seconds.items():
         print(f"4. docs/dse.md worked example (981,467,136 designs), {who} dse end to end: {spread(times, ' s')}")
