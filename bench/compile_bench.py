@@ -9,7 +9,7 @@ with the parser cache warm and cold (``--no-cache``: nothing read or written),
 and beside them the bare interpreter start-up. ``maestroc parse`` and ``lint`` on
 a one-layer file likewise. Then each phase's share of the end-to-end time:
 imports (a fresh process importing the CLI), parse and checks, passes, cost model
-and output (in this process, medians of the same number of runs).
+and output (CPU time in this process, medians of the same number of runs).
 
 Baseline: ``--compare PYTHON`` times another maestroc installation (e.g. a
 virtual environment of an earlier version) on the same runs, alternating with
@@ -64,7 +64,7 @@ def alternate(commands: dict[str, list[str]], repeat: int) -> dict[str, list[tup
 
 
 def phases(network: Path, hardware: Path, repeat: int) -> dict[str, float]:
-    """Median seconds of each phase of a compile, in this process (imports timed in a fresh one)."""
+    """Median CPU seconds of each phase of a compile, in this process (imports timed in a fresh one)."""
     from maestroc.costmodel import structure_of
     from maestroc.diagnostics import Diagnostics
     from maestroc.frontend import load_hardware, load_mapping
@@ -79,16 +79,16 @@ def phases(network: Path, hardware: Path, repeat: int) -> dict[str, float]:
         structure_of.cache_clear()
         folded.cache_clear()
         diagnostics = Diagnostics()
-        start = time.perf_counter()
+        start = time.process_time()
         tree = load_mapping(str(network), diagnostics)
         spec = load_hardware(str(hardware), diagnostics)
-        parsed = time.perf_counter()
+        parsed = time.process_time()
         result = run_pipeline(tree, PIPELINE, PassContext(diagnostics, spec))
-        lowered = time.perf_counter()
+        lowered = time.process_time()
         layers = evaluate_network(result.ir, spec)
-        evaluated = time.perf_counter()
+        evaluated = time.process_time()
         format_csv(result.ir.name, layers)
-        done = time.perf_counter()
+        done = time.process_time()
         for name, seconds in zip(samples, (parsed - start, lowered - parsed, evaluated - lowered, done - evaluated)):
             samples[name].append(seconds)
     return {name: statistics.median(values) for name, values in samples.items()}
@@ -114,18 +114,18 @@ def main() -> int:
                          args.repeat)
         for who, times in runs.items():
             print(f"{who + ' ' + command + ' example.m':<44}{spread(times)}")
-    ends: dict[str, float] = {}  # wall medians
+    ends: dict[str, float] = {}  # CPU medians
     for name in NETWORKS:
         network = shared / "inputs/mapping" / f"{name}.m"
         compile_args = ["compile", str(network), "--hw", str(hardware), "--emit", "csv"]
         commands = {who: [python, "-m", "maestroc", *compile_args] for who, python in pythons.items()}
         commands["maestroc --no-cache"] = [sys.executable, "-m", "maestroc", "--no-cache", *compile_args]
         runs = alternate(commands, args.repeat)
-        ends[name] = statistics.median(wall for wall, _ in runs["maestroc"])
+        ends[name] = statistics.median(cpu for _, cpu in runs["maestroc"])
         for who, times in runs.items():
             print(f"{name + ': ' + who:<44}{spread(times)}")
-    print("\nshare of the end-to-end median (imports: a fresh process importing the CLI)")
-    imports = statistics.median(wall for wall, _ in startup["import maestroc.cli"])
+    print("\nshare of the end-to-end CPU time (start-up + imports: a fresh process importing the CLI)")
+    imports = statistics.median(cpu for _, cpu in startup["import maestroc.cli"])
     for name in NETWORKS:
         parts = {"start-up + imports": imports} | phases(shared / "inputs/mapping" / f"{name}.m", hardware,
                                                            args.repeat)
