@@ -6,8 +6,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
+if TYPE_CHECKING:  # rich is imported when a table is printed
+    from rich.console import Console
 
 
 def write_output(path: str | None, text: str) -> None:
@@ -32,6 +34,8 @@ def write_output(path: str | None, text: str) -> None:
 
 def table_console() -> Console:
     """A console for tables: the terminal's width, or wide enough not to wrap when redirected."""
+    from rich.console import Console
+
     console = Console(highlight=False)
     return console if console.is_terminal else Console(highlight=False, width=200)
 

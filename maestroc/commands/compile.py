@@ -7,8 +7,6 @@ import io
 import sys
 from dataclasses import replace
 
-from rich.console import Console
-
 from maestroc import ast
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, load_inputs, output_dir_ready
 from maestroc.diagnostics import Diagnostics, print_diagnostics
@@ -118,6 +116,8 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
         if not draw_layers(args.output, network.name, layers):
             diagnostics.error("E005", "--emit plot needs matplotlib: pip install 'maestroc[plot]'")
     elif args.output:
+        from rich.console import Console
+
         console = Console(record=True, width=160, file=io.StringIO())
         console.print(render_report(network.name, hardware, layers))
         write_output(args.output, console.export_text())
