@@ -114,10 +114,10 @@ def _table_file(kind: FileKind) -> Path | None:
 
 
 def _load_tables(path: Path, grammar: str) -> Lark | None:
-    """The cached parser, if the file holds one built from exactly this grammar (else None)."""
+    """The cached parser, if the file holds one built from exactly this grammar and these options."""
     try:
         with path.open("rb") as file:
-            if pickle.load(file) != grammar:
+            if pickle.load(file) != (grammar, _LARK_OPTIONS):
                 return None
             return Lark.load(file)
     except Exception:  # noqa: BLE001 - missing, partial or foreign: rebuild it
@@ -131,7 +131,7 @@ def _store_tables(path: Path, grammar: str, parser: Lark) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as file:
-            pickle.dump(grammar, file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((grammar, _LARK_OPTIONS), file, protocol=pickle.HIGHEST_PROTOCOL)
             parser.save(file)
         os.replace(file.name, path)
     except OSError:
@@ -143,8 +143,8 @@ def _store_tables(path: Path, grammar: str, parser: Lark) -> None:
 def _parser(kind: FileKind) -> Lark:
     """The LALR parser of a file kind, its tables cached on disk (building them takes tens of ms).
 
-    The cache file holds the grammar it was built from and is used only for exactly
-    that grammar (and the maestroc, Lark and Python versions in its name). It is
+    The cache file holds the grammar and options it was built from and is used only
+    for exactly those (and the maestroc, Lark and Python versions in its name). It is
     written to a temporary name and renamed into place, so concurrent runs never see
     a partial file; one that cannot be read is rebuilt, and a cache folder that
     cannot be written is simply not used.

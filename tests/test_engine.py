@@ -117,6 +117,17 @@ def test_parser_tables_are_cached_and_give_the_same_trees(tmp_path, monkeypatch)
     assert list((tmp_path / "maestroc").iterdir()) == [cached_file]  # no temporary file left behind
 
 
+def test_a_cache_file_of_another_grammar_is_not_used(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv(NO_CACHE_VARIABLE, raising=False)
+    fresh_parser("hw")
+    (hw_file,) = (tmp_path / "maestroc").glob("parser-hw-*.lark")
+    mapping_file = hw_file.with_name(hw_file.name.replace("parser-hw-", "parser-mapping-"))
+    mapping_file.write_bytes(hw_file.read_bytes())  # the hw grammar's tables under the mapping parser's name
+    assert fresh_parser().parse(SMALL.read_text()) is not None
+    assert mapping_file.read_bytes() != hw_file.read_bytes()  # rebuilt from the mapping grammar
+
+
 def test_a_damaged_cache_file_is_rebuilt(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv(NO_CACHE_VARIABLE, raising=False)
