@@ -10,6 +10,7 @@ Exit status: 0 success, 1 findings at error level (lint), 2 input errors,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -17,6 +18,7 @@ from maestroc import __version__
 from maestroc.commands import command_modules
 from maestroc.commands.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 from maestroc.diagnostics import InputError, print_diagnostics
+from maestroc.parser import NO_CACHE_VARIABLE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "check, lint and analyse DNN dataflows on a hardware description.",
         epilog="Run `maestroc COMMAND --help` for the options of a command.")
     parser.add_argument("--version", action="version", version=f"maestroc {__version__}")
+    parser.add_argument("--no-cache", action="store_true",
+                        help=f"neither read nor write maestroc's cache (also: set {NO_CACHE_VARIABLE}=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in command_modules():
         module.add_parser(sub)
@@ -39,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INPUT
     args = parser.parse_args(argv)
+    if args.no_cache:
+        os.environ[NO_CACHE_VARIABLE] = "1"  # the environment carries it to worker processes too
     try:
         return args.run(args)
     except BrokenPipeError:

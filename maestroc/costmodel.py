@@ -1,12 +1,14 @@
 """MAESTRO's data-centric cost model: iteration cases, reuse, traffic, delays, buffers.
 
-This is the one implementation of the model, specified in docs/costmodel.md
-(its rules are cited here as M1-M20). It runs on one layer of the
-normalised IR for one top-level sub-cluster count, and yields a
-:class:`LayerCost`: every count as an exact int, and every quantity that depends
-on the NoC bandwidth, NoC latency, off-chip bandwidth or SIMD lanes as a sympy
-expression in those symbols (maestroc.symbolic). The report, the CSV, the JSON
-and the DSE all evaluate these expressions; nothing else computes a cost.
+This module and maestroc.timing are the one implementation of the model
+(specified in docs/costmodel.md, whose rules are cited here as M1-M22). It runs on one layer of the normalised IR for one top-level sub-cluster
+count. This half yields what the layer and the dataflow fix, as exact ints: each
+level's counts (MACs, accesses, buffer needs, active PEs) and its processed
+iteration cases (:class:`LevelCases`), cached per layer shape. maestroc.timing
+folds the cases into the delays, runtime and bandwidth needs, which depend on the
+NoC bandwidth and latency, the off-chip bandwidth and the SIMD lanes, over an
+algebra (maestroc.algebra): ints for one design, int64 arrays for a grid,
+sympy expressions for ``--emit reuse``. Nothing else computes a cost.
 
 Vocabulary: a *level* is a cluster level of the IR; each loop ("directive") of a
 level has iteration *states* (Init, Steady, Edge) and a *case* is one state per
@@ -18,14 +20,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from collections import OrderedDict
 from functools import lru_cache
 from math import prod
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
+from maestroc.algebra import trunc_div
 from maestroc.ir import LayerIR, Level
 from maestroc.layertypes import OUTPUT_DIMS, SLIDING
-from maestroc.symbolic import (NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES, Value, cdiv, tdiv, trunc_div,
-                               vmax, vmin, vsum)
+
+Value = Any  # an int, or a value of the algebra (an int64 array, a sympy expression)
+Dims = tuple[tuple[str, int], ...]
 
 INIT, STEADY, EDGE = "Init", "Steady", "Edge"
 TENSORS = ("input", "weight", "output")
@@ -81,7 +86,7 @@ class LevelResult:
     delay_min: dict[str, Value] = field(default_factory=dict)
     delay_max: dict[str, Value] = field(default_factory=dict)
     delay_sum: dict[str, Value] = field(default_factory=dict)
-    active_sum: Fraction = Fraction(0)
+    active_sum: int | Fraction = 0  # exact: an int unless a sub-level's average is fractional
     arithmetic_intensity: float = 0.0
     # Results MAESTRO pushes for this subtree, and the L1 requirement of the first one (M20).
     results_pushed: int = 1
@@ -89,12 +94,32 @@ class LevelResult:
 
     @property
     def avg_active(self) -> Fraction:
-        return self.active_sum / self.total_occurrences if self.total_occurrences else self.active_sum
+        return Fraction(self.active_sum, self.total_occurrences or 1)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One processed iteration case of a level: what its delays are made of (maestroc.timing)."""
+
+    occurrences: int
+    ingress: int  # input and weight ingress of the case
+    egress: int
+    partial_sums: int  # the innermost level's compute, in MACs
+    all_init: bool
+    subs: tuple[tuple[int, Dims], ...]  # the sub-level chunks whose slowest runtime is the compute delay
+
+
+@dataclass(frozen=True)
+class LevelCases:
+    """A level's hardware-independent counts (``counts``: a LevelResult whose delays are unset) and cases."""
+
+    counts: LevelResult
+    cases: tuple[Case, ...]
 
 
 @dataclass(frozen=True)
 class LayerCost:
-    """A layer's cost: ints, and expressions in the hardware symbols, for one top-level ``P``."""
+    """A layer's cost for one top-level ``P``: ints, and values of the algebra it was analysed in."""
 
     top: LevelResult
     declared: tuple[tuple[str, int], ...]
@@ -185,19 +210,6 @@ def mapping_tables(level: Level, parts: int) -> Tables:
     return Tables(mapped, unique, mapped_edge, unique_edge, n_edge)
 
 
-def halving_max(terms: list[Value], bound: int) -> Value:
-    """C6's running maximum halved after every case, ``o = max(o, t) // 2`` for each term ``t``, in flat form.
-
-    For non-negative integers ``max(o, t) // 2 == max(o // 2, t // 2)`` and ``(x // 2) // 2 == x // 4``,
-    so the result is ``max(t_i // 2**(n - i))``. Written as the running recurrence, the
-    expression nests once per case and overflows the recursion limit on dataflows with
-    thousands of cases; here it is one ``Max``. Every term is at most ``bound``, so the
-    terms divided by more than ``bound`` are 0 and left out.
-    """
-    count, deepest = len(terms), max(bound, 1).bit_length() - 1  # 2**deepest <= bound < 2**(deepest + 1)
-    return vmax(0, *(tdiv(term, 2 ** (count - i)) for i, term in enumerate(terms) if count - i <= deepest))
-
-
 def case_order(state_lists: list[list[State]]) -> Iterator[tuple[State, ...]]:
     """MAESTRO's enumeration of the cases (M3): a shifted odometer, case 0 all-Init."""
     counts = [len(s) for s in state_lists]
@@ -213,7 +225,7 @@ def case_order(state_lists: list[list[State]]) -> Iterator[tuple[State, ...]]:
 
 
 class LayerAnalysis:
-    """The cost analysis of one layer: levels analysed top-down, sub-levels per case (M6, M13)."""
+    """The hardware-independent analysis of one layer: levels top-down, sub-levels per case (M6, M13)."""
 
     def __init__(self, layer: LayerIR) -> None:
         self.layer = layer
@@ -221,12 +233,20 @@ class LayerAnalysis:
         self.tensors = {t.name: tuple(_INPUT_NAME.get(d, d) for d in t.dims) for t in layer.tensors}
         self.tables = [mapping_tables(level, level.sub_clusters or 1) for level in self.levels]
         self.first_index = [_by_dim(level) for level in self.levels]
-        self._cache: dict[tuple[int, tuple[tuple[str, int], ...]], LevelResult] = {}
+        # For each loop, the index of the first loop over its dim: whose state the loop's dim is in.
+        self.state_index = [tuple(first[loop.dim] for loop in level.loops)
+                            for first, level in zip(self.first_index, self.levels)]
+        self._cache: dict[tuple[int, Dims], LevelCases] = {}
+
+    @property
+    def top_dims(self) -> Dims:
+        """The chunk of the top level: its static dims and the layer's output rows ``Y'``/``X'``."""
+        return self.levels[0].dims + tuple((k, v) for k, v in self.layer.dims if k in OUTPUT_DIMS)
 
     # ---- per-directive lookups -------------------------------------------------------------
-    def _state(self, level: int, states: tuple[State, ...], dim: str) -> State | None:
-        index = self.first_index[level].get(dim)
-        return None if index is None else states[index]
+    def _loop_states(self, level: int, states: tuple[State, ...]) -> list[State]:
+        """The state of each loop's dim (its first loop's state: MAESTRO's FindDirective)."""
+        return [states[j] for j in self.state_index[level]]
 
     def _spatial_coupling(self, level: int, states: tuple[State, ...], dims: tuple[str, ...],
                           all_spatial: bool = False) -> tuple[bool, bool, State | None]:
@@ -250,10 +270,9 @@ class LayerAnalysis:
     def _pe_mapped(self, level: int, states: tuple[State, ...], tensor: str, first: bool, ee: bool) -> int:
         t, volume = self.tables[level], 1
         coupled = self.tensors[tensor]
-        for loop in self.levels[level].loops:
+        for loop, state in zip(self.levels[level].loops, self._loop_states(level, states)):
             if loop.dim not in coupled:
                 continue
-            state = self._state(level, states, loop.dim)
             if not loop.spatial:
                 volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
             elif state.is_edge:
@@ -268,18 +287,18 @@ class LayerAnalysis:
     def _pe_ingress(self, level: int, states: tuple[State, ...], tensor: str, first: bool, ee: bool) -> int:
         """M7, M8: one sub-cluster's ingress of an input tensor in a case."""
         loops = self.levels[level].loops
-        changing = max((i for i, loop in enumerate(loops)
-                        if self._state(level, states, loop.dim).position != INIT), default=-1)
+        loop_states = self._loop_states(level, states)
+        changing = max((i for i, state in enumerate(loop_states) if state.position != INIT), default=-1)
         if changing == -1:
             return self._pe_mapped(level, states, tensor, first, ee)
         t, coupled = self.tables[level], self.tensors[tensor]
-        inited = any(loop.dim in coupled and i > changing and self._state(level, states, loop.dim).position == INIT
-                     and not self._state(level, states, loop.dim).unrolled for i, loop in enumerate(loops))
+        inited = any(loop.dim in coupled and i > changing and loop_states[i].position == INIT
+                     and not loop_states[i].unrolled for i, loop in enumerate(loops))
         volume, touched = 1, False
         for i, loop in enumerate(loops):
             if loop.dim not in coupled:
                 continue
-            state = self._state(level, states, loop.dim)
+            state = loop_states[i]
             touched = touched or i == changing
             mapped = t.mapped_edge.get(loop.dim, 0) if ee else t.mapped.get(loop.dim, 0)
             unique = t.unique_edge.get(loop.dim, 0) if ee else t.unique.get(loop.dim, 0)
@@ -344,10 +363,9 @@ class LayerAnalysis:
             return 1
 
         if psum:
-            for loop in loops:
+            for loop, state in zip(loops, self._loop_states(level, states)):
                 if loop.dim in out:
                     continue
-                state = self._state(level, states, loop.dim)
                 if not loop.spatial:
                     volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
                 else:
@@ -395,10 +413,9 @@ class LayerAnalysis:
     def sub_dimensions(self, level: int, states: tuple[State, ...], ee: bool) -> tuple[tuple[str, int], ...]:
         """ConstructSubClusterDimension: the chunk each sub-cluster gets in this case."""
         t, dims = self.tables[level], {}
-        for loop in self.levels[level].loops:
+        for loop, state in zip(self.levels[level].loops, self._loop_states(level, states)):
             if loop.dim in dims:
                 continue
-            state = self._state(level, states, loop.dim)
             if not loop.spatial:
                 size = t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
             elif state.position == STEADY or (state.position == INIT and not state.is_edge):
@@ -411,20 +428,23 @@ class LayerAnalysis:
                 dims[_OUTPUT_NAME[reference]] = dims[reference] - dims.get(window, 0) + 1
         return tuple(dims.items())
 
-    def results(self) -> list[tuple[tuple[int, tuple[tuple[str, int], ...]], LevelResult]]:
-        """Every analysis made so far: (level, per-case dims) -> result."""
-        return list(self._cache.items())
-
-    # ---- the analysis of a level (AnalyzeClusterLevel_V2) ----------------------------------
-    def analyze(self, level: int = 0, dims: tuple[tuple[str, int], ...] | None = None) -> LevelResult:
-        if dims is None:
-            dims = self.levels[0].dims + tuple((k, v) for k, v in self.layer.dims if k in OUTPUT_DIMS)
-        key = (level, dims)
+    # ---- the cases of a level (AnalyzeClusterLevel_V2, its hardware-independent part) --------------
+    def cases(self, level: int = 0, dims: Dims | None = None) -> LevelCases:
+        """The level's counts and processed cases for the chunk ``dims`` (the whole layer at level 0)."""
+        key = (level, self.top_dims if dims is None else dims)
         if key not in self._cache:
-            self._cache[key] = self._analyze(level, dict(dims))
+            if level == 0:
+                self._cache[key] = self._cases(level, dict(key[1]))
+            else:
+                self._cache[key] = SUB_LEVELS.get(self.sub_level_key(*key),
+                                                  lambda: self._cases(level, dict(key[1])))
         return self._cache[key]
 
-    def _analyze(self, level: int, dims: dict[str, int]) -> LevelResult:
+    def sub_level_key(self, level: int, dims: Dims) -> tuple:
+        """Everything a sub-level's cases depend on: layers of other shapes often share their sub-levels."""
+        return (level, self.levels[level:], self.layer.tensors, self.layer.layer_type, dims)
+
+    def _cases(self, level: int, dims: dict[str, int]) -> LevelCases:
         spec, t = self.levels[level], self.tables[level]
         parts = spec.sub_clusters or 1
         innermost = level == len(self.levels) - 1
@@ -434,21 +454,11 @@ class LayerAnalysis:
             for loop in spec.loops]
         first_spatial = next(i for i, loop in enumerate(spec.loops) if loop.spatial)
         result = LevelResult()
-        runtimes: list[Value] = []
-        processed = 0
-        offchip_terms: list[Value] = []
-        in_off: Value = 0
-        out_off: Value = 0
-        delays: dict[str, list[tuple[int, Value]]] = {"ingress": [], "egress": [], "compute": []}
-        bw_terms: list[Value] = []
-        peak_terms: list[Value] = []
+        cases: list[Case] = []
         for states in case_order(state_lists):
             occ = prod(s.occurrences for s in states)
-            if processed == 0:
+            if not cases:
                 self._update_buffers(level, states, dims, result)
-                if level == 0:
-                    in_off = tdiv(tdiv(result.l2_req["input"] + result.l2_req["weight"], OFFCHIP_BW), 2)
-                    out_off = tdiv(tdiv(result.l2_req["output"], OFFCHIP_BW), 2)
             egress = self.egress(level, states)
             macs = self.macs(level, states)
             psum = self.partial_sums(level, states)
@@ -466,66 +476,35 @@ class LayerAnalysis:
                 result.l1_read[tensor] += occ * macs
             result.arithmetic_intensity = macs / ingress_total if ingress_total else \
                 (float("inf") if macs else float("nan"))
-            # Compute delay: the PE's MACs, or the slowest sub-cluster's runtime.
+            # The compute delay (maestroc.timing): the PE's MACs, or the slowest sub-cluster's runtime.
             spatial_state = states[first_spatial]
-            active: Fraction = Fraction(0)
-            if innermost:
-                compute: Value = cdiv(psum, SIMD_LANES)
-            else:
-                subs: list[tuple[LevelResult, int]] = []
+            active: int | Fraction = 0
+            subs: list[tuple[tuple[int, Dims], int]] = []
+            if not innermost:
                 if spatial_state.is_edge:
                     if spatial_state.edge_edge:
-                        subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, True)), 1))
+                        subs.append(((level + 1, self.sub_dimensions(level, states, True)), 1))
                         if t.n_edge - 1 > 0:
-                            subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, False)),
-                                         t.n_edge - 1))
+                            subs.append(((level + 1, self.sub_dimensions(level, states, False)), t.n_edge - 1))
                     else:
-                        subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, False)), t.n_edge))
+                        subs.append(((level + 1, self.sub_dimensions(level, states, False)), t.n_edge))
                 else:
-                    subs.append((self.analyze(level + 1, self.sub_dimensions(level, states, False)), parts))
-                if processed == 0:
-                    result.first_l1_req = dict(subs[0][0].first_l1_req)
-                result.results_pushed += sum(sub.results_pushed for sub, _ in subs)
-                compute = vmax(*(sub.runtime for sub, _ in subs))
-                active = sum((sub.avg_active * count for sub, count in subs), Fraction(0))
-            ingress_delay = NOC_LATENCY + cdiv(ingress_total, NOC_BW) - 1
-            egress_delay = NOC_LATENCY + cdiv(egress, NOC_BW) - 1
-            all_init = all(s.position == INIT for s in states)
-            delay = compute + ingress_delay if all_init else vmax(egress_delay, compute, ingress_delay)
-            clamped = vmax(compute, 1)
-            if level == 0:
-                delay = vmax(in_off, delay, out_off)
-                # M16: a running maximum, halved after every case (MAESTRO divides by the
-                # unclamped compute delay and crashes on 0; maestroc uses the clamped one).
-                offchip_terms.append(vmax(tdiv(result.l2_req["output"], clamped),
-                                          tdiv(result.l2_req["input"] + result.l2_req["weight"], clamped)))
-            runtimes.append(occ * delay)
+                    subs.append(((level + 1, self.sub_dimensions(level, states, False)), parts))
+                sub_counts = [(self.cases(*key).counts, count) for key, count in subs]
+                if not cases:
+                    result.first_l1_req = dict(sub_counts[0][0].first_l1_req)
+                result.results_pushed += sum(sub.results_pushed for sub, _ in sub_counts)
+                active = sum(sub.avg_active * count for sub, count in sub_counts)
             result.macs += occ * macs
             if active == 0:
-                active = Fraction(t.n_edge if spatial_state.is_edge else parts)
+                active = t.n_edge if spatial_state.is_edge else parts
             result.active_sum += active * occ
-            traffic = max(ingress_total, egress)
-            peak_terms.append(tdiv(traffic, clamped))
-            bw_terms.append(tdiv(occ * traffic, clamped))
-            delays["ingress"].append((occ, ingress_delay))
-            delays["egress"].append((occ, egress_delay))
-            delays["compute"].append((occ, clamped))
             result.total_occurrences += occ
-            processed += 1
-        if processed == 0 or innermost:
+            cases.append(Case(occ, ingress_total, egress, psum, all(s.position == INIT for s in states),
+                              tuple(key for key, _ in subs)))
+        if not cases or innermost:
             result.first_l1_req = dict(result.l1_req)
-        result.runtime = vsum(runtimes)
-        result.peak_bw = vmax(0, *peak_terms)
-        result.avg_bw_sum = vsum(bw_terms)
-        result.offchip_bw = halving_max(offchip_terms, max(result.l2_req["output"],
-                                                           result.l2_req["input"] + result.l2_req["weight"]))
-        result.offchip_floor = vmax(in_off, out_off)
-        for kind, values in delays.items():
-            if values:
-                result.delay_min[kind] = vmin(*(v for _, v in values))
-                result.delay_max[kind] = vmax(*(v for _, v in values))
-                result.delay_sum[kind] = vsum([occ * v for occ, v in values])
-        return result
+        return LevelCases(result, tuple(cases))
 
     def _update_buffers(self, level: int, states: tuple[State, ...], dims: dict[str, int],
                         result: LevelResult) -> None:
@@ -544,19 +523,35 @@ class LayerAnalysis:
         result.l1_req["output"] = 2 * prod(t.mapped[d] for d in coupled if d in t.mapped)
 
 
+class BoundedCache:
+    """A least-recently-used map of bounded size (results of sub-levels shared between layer shapes)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple, Any] = OrderedDict()
+
+    def get(self, key: tuple, make: Callable[[], Any]) -> Any:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = self.items[key] = make()
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self.items.clear()
+
+
+SUB_LEVELS = BoundedCache(16384)
+
+
 @lru_cache(maxsize=4096)
-def analysis_of(shape: LayerIR) -> LayerAnalysis:
-    """The (cached) analysis of a layer shape; see :func:`shape_key`."""
+def structure_of(shape: LayerIR) -> LayerAnalysis:
+    """The (cached) hardware-independent analysis of a layer shape; see :func:`shape_key`."""
     analysis = LayerAnalysis(shape)
-    analysis.analyze()
+    analysis.cases()
     return analysis
-
-
-def layer_cost(layer: LayerIR) -> LayerCost:
-    """The cost expressions of a sized, legal layer; layers of the same shape share one derivation."""
-    analysis = analysis_of(shape_key(layer))
-    return LayerCost(top=analysis.analyze(), declared=layer.declared,
-                     tensor_dims={t.name: t.dims for t in layer.tensors})
 
 
 def shape_key(layer: LayerIR) -> LayerIR:

@@ -18,10 +18,10 @@ from __future__ import annotations
 import enum
 import sys
 from dataclasses import dataclass, field
-from typing import IO, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Iterable, Iterator
 
-from rich.console import Console
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when something is printed (a clean run never needs it)
+    from rich.text import Text
 
 
 class Severity(enum.Enum):
@@ -208,6 +208,8 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.
 
 def render(diagnostic: Diagnostic, sources: SourceRegistry = SOURCES) -> Text:
     """The diagnostic as styled text: header, source line with caret, notes and helps."""
+    from rich.text import Text
+
     text = Text()
     where = f"{diagnostic.span or diagnostic.path}: " if diagnostic.file else ""
     text.append(where, style="bold")
@@ -246,6 +248,11 @@ def _append_snippet(text: Text, span: Span, sources: SourceRegistry, style: str)
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: IO[str] | None = None) -> None:
     """Print diagnostics to ``stream`` (stderr by default); colour only on a terminal."""
+    diagnostics = list(diagnostics)
+    if not diagnostics:
+        return
+    from rich.console import Console
+
     console = Console(file=stream or sys.stderr, highlight=False, soft_wrap=True, emoji=False)
     for diagnostic in diagnostics:
         console.print(render(diagnostic), end="")

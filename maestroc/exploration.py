@@ -7,8 +7,8 @@ network's structure: one group per combination of constants and ``num_pes``
 (which decide the loop nest and its cases). Within a group each quantity is
 evaluated only over the axes it depends on:
 
-* runtime and bandwidth needs: the layer expressions of maestroc.costmodel,
-  compiled to integer numpy code, over ``noc_bw x noc_latency x offchip_bw x
+* runtime and bandwidth needs: the cost model run once per layer shape and block over
+  numpy arrays (maestroc.engine), over ``noc_bw x noc_latency x offchip_bw x
   num_simd_lanes`` (exact int64; Python ints if a value could overflow);
 * energy, MACs, buffer needs: exact ints, one per group;
 * area and power (MAESTRO's model, with the design's L1/L2 sizes): over
@@ -32,24 +32,24 @@ import itertools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
-import sympy
 
 from maestroc import ast
-from maestroc.costmodel import layer_cost, shape_key
+from maestroc.algebra import IntegerAlgebra
+from maestroc.costmodel import shape_key
 from maestroc.coverage import network_gaps
 from maestroc.diagnostics import Diagnostics
 from maestroc.dse_grid import INT64_SAFE, Budget, blocks, fitting, pair_counts
 from maestroc.hardware import HardwareSpec
-from maestroc.ir import NetworkIR
+from maestroc.engine import grid_cost
+from maestroc.ir import LayerIR, NetworkIR
 from maestroc.metrics import area_power, energy_breakdown, output_elements
 from maestroc.pareto import minimal_rows
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
 from maestroc.space import Axis, DesignSpace
-from maestroc.symbolic import HARDWARE_SYMBOLS, IntegerPrinter
+from maestroc.timing import folded
 
 CLOUD_SAMPLE = 256
 RUNTIME_AXES = ("noc_bw", "noc_latency", "offchip_bw", "num_simd_lanes")
@@ -62,30 +62,6 @@ REASONS = ("legality", "coverage", "l1_fit", "l2_fit", "bandwidth", "area", "pow
 BYTES_PER_POINT, OBJECT_BYTES_PER_POINT = 512, 8192
 MAX_BLOCK_POINTS = 1 << 18
 SEARCH_ABOVE = 64  # l2_size values beyond which pairs are counted by binary search  # also bounds one block's time, so budgets are honoured within a second
-
-
-# ---- compiling a layer's expressions to numpy ------------------------------------------------
-def _trunc_div(a, b):
-    """C++ truncating division for ints and int64 arrays (the divisor is positive)."""
-    q = a // b
-    return q + ((q < 0) & (q * b != a))
-
-
-_NAMESPACE = {"_max": np.maximum, "_min": np.minimum, "_trunc_div": _trunc_div}
-
-
-@lru_cache(maxsize=4096)
-def compiled(shape) -> Callable:
-    """``f(noc_bw, noc_latency, offchip_bw, num_simd_lanes) -> (runtime, peak_noc_bw, offchip_bw_req)``."""
-    cost = layer_cost(shape)
-    exprs = [sympy.sympify(e) for e in (cost.top.runtime, cost.top.peak_bw, cost.top.offchip_bw)]
-    # No sympy.cse: rebuilding the unevaluated Max nodes makes sympy canonicalise them (seconds per layer).
-    printer = IntegerPrinter()
-    args = ", ".join(str(s) for s in HARDWARE_SYMBOLS)
-    lines = [f"def f({args}):", f"    return ({', '.join(printer.doprint(e) for e in exprs)},)"]
-    namespace = dict(_NAMESPACE)
-    exec(compile("\n".join(lines), "<maestroc layer expressions>", "exec"), namespace)  # noqa: S102
-    return namespace["f"]
 
 
 # ---- one group: a network structure for fixed constants and num_pes --------------------------
@@ -105,9 +81,9 @@ class GroupResult:
 
 @dataclass
 class GroupTotals:
-    """A sized network's per-group constants and its layers' compiled expressions."""
+    """A sized network's per-group constants and its layers' shapes (each run over a block by maestroc.engine)."""
 
-    functions: list[Callable]
+    shapes: list[LayerIR]
     macs: int
     energy: float
     l1_size: int
@@ -136,18 +112,17 @@ def group_invalid_reason(network: NetworkIR, diagnostics: Diagnostics) -> tuple[
 
 
 def group_totals(network: NetworkIR, space: DesignSpace) -> GroupTotals:
-    """MACs, energy and buffer needs (exact, one per group) and each layer's compiled expressions."""
-    upper = [float(space.axis(name)[-1]) for name in RUNTIME_AXES]
-    lower = [float(space.axis(name)[0]) for name in RUNTIME_AXES]
+    """MACs, energy and buffer needs (exact, one per group) and each layer's shape for the runtime blocks."""
+    # The design with the largest runtime: least bandwidth and lanes, most latency (the axes are sorted).
+    noc_bw, noc_latency, offchip_bw, lanes = (space.axis(name) for name in RUNTIME_AXES)
+    worst = IntegerAlgebra(int(noc_bw[0]), int(noc_latency[-1]), int(offchip_bw[0]), int(lanes[0]))
     totals = GroupTotals([], 0, 0.0, 0, 0, False)
     for layer in network.layers:
         key = shape_key(layer)
-        top = layer_cost(key).top
-        f = compiled(key)
-        totals.functions.append(f)
-        # Overflow guard: the largest runtime comes with the smallest bandwidths and the most latency.
-        bound = f(lower[0], upper[1], lower[2], lower[3])[0]
-        if float(bound) >= INT64_SAFE / max(len(network.layers), 1):
+        top = folded(key, worst).top()  # counts do not depend on the hardware; the runtime is the largest
+        totals.shapes.append(key)
+        # Overflow guard: the network's runtime is at most the layers' largest runtimes summed.
+        if top.runtime >= INT64_SAFE / max(len(network.layers), 1):
             totals.exact_python = True
         totals.macs += top.macs
         totals.energy += sum(energy_breakdown(top, output_elements(key), space.base).values())
@@ -162,22 +137,20 @@ def runtime_block(totals: GroupTotals, space: DesignSpace, box: tuple[slice, ...
 
     None when ``budget``'s deadline passes between two layers (the block is then left unexplored).
     """
-    args = []
-    for index, name in enumerate(RUNTIME_AXES):
-        values = np.array(space.axis(name)[box[index]], dtype=np.int64)
-        shape = [1, 1, 1, 1]
-        shape[index] = len(values)
-        args.append(values.astype(object).reshape(shape) if totals.exact_python else values.reshape(shape))
-    shape = tuple(len(a.ravel()) for a in args)
+    axes = tuple(tuple(space.axis(name)[box[index]]) for index, name in enumerate(RUNTIME_AXES))
+    shape = tuple(len(values) for values in axes)
     dtype = object if totals.exact_python else np.int64
     runtime, noc_req, offchip_req = (np.zeros(shape, dtype=dtype) for _ in range(3))
-    for f in totals.functions:
+    for key in totals.shapes:
         if budget is not None and budget.late():
             return None
-        layer_runtime, layer_noc, layer_off = (np.broadcast_to(np.asarray(v), shape) for v in f(*args))
+        cost = grid_cost(key, axes)  # the one cost model over the block's hardware values
+        if cost.exact_python and runtime.dtype != object:  # a layer's own numbers beyond int64
+            runtime, noc_req, offchip_req = (a.astype(object) for a in (runtime, noc_req, offchip_req))
+        layer_runtime = cost.runtime.astype(object) if runtime.dtype == object else cost.runtime
         runtime = runtime + layer_runtime
-        noc_req = np.maximum(noc_req, layer_noc)
-        offchip_req = np.maximum(offchip_req, layer_off)
+        noc_req = np.maximum(noc_req, cost.peak_noc_bw)
+        offchip_req = np.maximum(offchip_req, cost.offchip_bw)
     return runtime, noc_req, offchip_req
 
 
@@ -348,7 +321,7 @@ def groups(space: DesignSpace) -> Iterator[tuple[dict[str, int], int]]:
 def all_designs(tree: ast.MappingFile, space: DesignSpace) -> Iterator[tuple[dict[str, int], dict[str, object]]]:
     """Every design of a (small) space with its metrics, validity and the first check it fails, one by one.
 
-    The same compiled expressions as the exploration; for checking and for small sweeps.
+    The same evaluation of the cost model as the exploration; for checking and for small sweeps.
     """
     for constants, num_pes in groups(space):
         network, diagnostics = sized_network(tree, constants, num_pes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from maestroc.costmodel import TENSORS, analysis_of, shape_key
+from maestroc.costmodel import TENSORS, shape_key
 from maestroc.ir import NetworkIR
 
 
@@ -54,6 +54,9 @@ def format_reuse(network: NetworkIR, latex: bool = False) -> str:
     With ``latex`` the whole output is a LaTeX fragment (amsmath): text escaped, each expression in
     a multline* environment, hardware symbols as \\mathit names.
     """
+    from maestroc.symbolic import SYMBOLIC
+    from maestroc.timing import folded
+
     def text(line: str) -> str:  # a line of plain text: its own paragraph in LaTeX
         return _latex_text(line) + r" \par" if latex else line
 
@@ -62,10 +65,10 @@ def format_reuse(network: NetworkIR, latex: bool = False) -> str:
     for layer in network.layers:
         if layer.name in network.illegal or not layer.levels:
             continue
-        analysis = analysis_of(shape_key(layer))
+        fold = folded(shape_key(layer), SYMBOLIC)  # the one cost model, in the hardware symbols
         heading = f"layer {layer.name} : {layer.layer_type}"
         out.append(r"\paragraph{" + _latex_text(heading) + "}" if latex else heading)
-        for (level, dims), result in sorted(analysis.results(), key=lambda item: item[0][0]):
+        for (level, dims), result in sorted(fold.results.items(), key=lambda item: item[0][0]):
             shown = " ".join(f"{k}={v}" for k, v in dims)
             out.append(indent + text(f"level {level}  x{layer.levels[level].sub_clusters} sub-clusters  dims {shown}"))
             out.append(indent * 2 + text(f"iterations (all cases): {result.total_occurrences}"))

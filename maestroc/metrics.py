@@ -1,9 +1,10 @@
-"""Numbers for one design: the cost expressions evaluated, plus MAESTRO's derived columns.
+"""Numbers for one design: the cost model in exact integers, plus MAESTRO's derived columns.
 
-:func:`evaluate_network` turns each layer's :class:`~maestroc.costmodel.LayerCost`
-into a :class:`LayerMetrics` for a hardware spec: exact integer counts and cycles,
-and the float columns MAESTRO derives from them (energy, area, power, throughput;
-docs/costmodel.md M21-M22).
+:func:`evaluate_network` analyses each layer in the hardware's
+:class:`~maestroc.algebra.IntegerAlgebra` (exact ints, no sympy) and turns its
+:class:`~maestroc.costmodel.LayerCost` into a :class:`LayerMetrics`: exact integer
+counts and cycles, and the float columns MAESTRO derives from them (energy, area,
+power, throughput; docs/costmodel.md M21-M22).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import numpy as np
+from typing import Any
 
-from maestroc.costmodel import TENSORS, LayerCost, LevelResult, layer_cost
+from maestroc.algebra import IntegerAlgebra, trunc_div
+from maestroc.costmodel import TENSORS, LayerCost, LevelResult
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR, NetworkIR
 from maestroc.layertypes import OUTPUT_DIMS
-from maestroc.symbolic import NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES, evaluate, trunc_div
+from maestroc.timing import layer_cost
 
 LONG_MIN = -(2**63)
 # MAESTRO's hardware model (its DSE_hardware_modules.hpp; docs/costmodel.md M22).
@@ -104,9 +106,13 @@ def _ratio(a: float, b: float) -> float:
     return a / b
 
 
-def hardware_env(hardware: HardwareSpec) -> dict:
-    return {NOC_BW: hardware.noc_bw, NOC_LATENCY: hardware.noc_latency, OFFCHIP_BW: hardware.offchip_bw,
-            SIMD_LANES: hardware.num_simd_lanes}
+def _maximum(a: Any, b: Any) -> Any:
+    """Elementwise max of numbers, or of numpy arrays (numpy is imported only when arrays come)."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return max(a, b)
+    import numpy as np
+
+    return np.maximum(a, b)
 
 
 def area_power(num_pes, vector_width, l1, l2, noc_bw) -> dict:
@@ -114,15 +120,15 @@ def area_power(num_pes, vector_width, l1, l2, noc_bw) -> dict:
 
     Works on numbers and on numpy arrays alike (the DSE evaluates it over grids).
     """
-    l1, l2 = np.maximum(l1, 1), np.maximum(l2, 1)
+    l1, l2 = _maximum(l1, 1), _maximum(l2, 1)
     arbiter = 1.2886 * num_pes**2 + 5.5814 * num_pes - 23.711
     bus = 14.662 * num_pes + 28.895
     pe_power = num_pes * MAC_POWER * vector_width
     l1_power = num_pes * SRAM_POWER_PER_ELEMENT * l1
     l2_power = SRAM_POWER_PER_ELEMENT * l2
-    noc_power = BUS_POWER * bus * noc_bw + np.maximum(ARBITER_POWER * arbiter, 0.34)
+    noc_power = BUS_POWER * bus * noc_bw + _maximum(ARBITER_POWER * arbiter, 0.34)
     area = num_pes * (MAC_AREA * vector_width + SRAM_AREA_PER_ELEMENT * l1) + SRAM_AREA_PER_ELEMENT * l2 \
-        + BUS_AREA * bus * noc_bw + np.maximum(ARBITER_AREA * arbiter, ARBITER_AREA)
+        + BUS_AREA * bus * noc_bw + _maximum(ARBITER_AREA * arbiter, ARBITER_AREA)
     return {"area": area, "power": pe_power + l1_power + l2_power + noc_power, "pe_power": pe_power,
             "l1_power": l1_power, "l2_power": l2_power, "noc_power": noc_power}
 
@@ -148,7 +154,7 @@ def output_elements(layer: LayerIR) -> int:
 
 def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_name: str,
                    layer_type: str, outputs: int) -> LayerMetrics:
-    env = hardware_env(hardware)
+    """A layer's metrics from its cost analysed in the hardware's IntegerAlgebra (every value an int)."""
     top = cost.top
     occurrences = top.total_occurrences
     delays = {}
@@ -156,9 +162,8 @@ def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_n
         if occurrences == 0 or kind not in top.delay_min:
             delays[kind] = (LONG_MIN, 0, LONG_MIN)
             continue
-        low = evaluate(top.delay_min[kind], env)
-        high = max(evaluate(top.delay_max[kind], env), 0)
-        delays[kind] = (low, high, trunc_div(evaluate(top.delay_sum[kind], env), occurrences))
+        delays[kind] = (top.delay_min[kind], max(top.delay_max[kind], 0),
+                        trunc_div(top.delay_sum[kind], occurrences))
     l2_req = dict(top.l2_req)
     l1_req = dict(top.first_l1_req)
     l2_size, l1_size = sum(l2_req.values()), sum(l1_req.values())
@@ -166,28 +171,25 @@ def evaluate_layer(cost: LayerCost, hardware: HardwareSpec, name: str, maestro_n
                                               hardware.noc_bw).items()}
     return LayerMetrics(
         name=name, maestro_name=maestro_name, layer_type=layer_type, num_pes=hardware.num_pes,
-        runtime=evaluate(top.runtime, env), macs=top.macs,
+        runtime=top.runtime, macs=top.macs,
         l1_read=dict(top.l1_read), l1_write=dict(top.l1_write), l2_read=dict(top.l2_read),
         l2_write=dict(top.l2_write), l2_req=l2_req, l1_req=l1_req, l2_size_req=l2_size, l1_size_req=l1_size,
-        peak_bw=evaluate(top.peak_bw, env),
-        avg_bw=_ratio(evaluate(top.avg_bw_sum, env), occurrences),
-        offchip_bw=evaluate(top.offchip_bw, env), delays=delays,
+        peak_bw=top.peak_bw, avg_bw=_ratio(top.avg_bw_sum, occurrences), offchip_bw=top.offchip_bw, delays=delays,
         avg_pes=float(top.avg_active), arithmetic_intensity=top.arithmetic_intensity,
         input_pixels=_pixels(cost, "input"), weight_pixels=_pixels(cost, "weight"),
         area=hw["area"], power=hw["power"], pe_power=hw["pe_power"], l1_power=hw["l1_power"],
         l2_power=hw["l2_power"], noc_power=hw["noc_power"], vector_width=hardware.num_simd_lanes,
-        multi_level=top.results_pushed > 1, bound=_bound(top, env), output_elements=outputs,
-        compute_cycles=min(evaluate(top.delay_sum["compute"], env), evaluate(top.runtime, env))
-        if "compute" in top.delay_sum else 0)
+        multi_level=top.results_pushed > 1, bound=_bound(top), output_elements=outputs,
+        compute_cycles=min(top.delay_sum["compute"], top.runtime) if "compute" in top.delay_sum else 0)
 
 
-def _bound(top: LevelResult, env: dict) -> str:
+def _bound(top: LevelResult) -> str:
     """Which delay dominates: off-chip floor, NoC (ingress/egress) or compute, summed over cases."""
     if not top.total_occurrences or "compute" not in top.delay_sum:
         return "none"
-    compute = evaluate(top.delay_sum["compute"], env)
-    noc = max(evaluate(top.delay_sum["ingress"], env), evaluate(top.delay_sum["egress"], env))
-    offchip = evaluate(top.offchip_floor, env) * top.total_occurrences
+    compute = top.delay_sum["compute"]
+    noc = max(top.delay_sum["ingress"], top.delay_sum["egress"])
+    offchip = top.offchip_floor * top.total_occurrences
     if offchip >= max(compute, noc):
         return "off-chip"
     return "NoC" if noc > compute else "compute"
@@ -258,11 +260,12 @@ def apply_energy(layers: list[LayerMetrics], hardware: HardwareSpec, maestro_qui
 
 def evaluate_network(network: NetworkIR, hardware: HardwareSpec, maestro_quirk: bool = True) -> list[LayerMetrics]:
     """Metrics of every legal layer of a sized network, in order (energy carried as MAESTRO does)."""
+    algebra = IntegerAlgebra.of(hardware)
     layers = []
     for layer in network.layers:
         if layer.name in network.illegal or not layer.levels:
             continue
-        layers.append(evaluate_layer(layer_cost(layer), hardware, layer.name, layer.maestro_name,
+        layers.append(evaluate_layer(layer_cost(layer, algebra), hardware, layer.name, layer.maestro_name,
                                      layer.layer_type, output_elements(layer)))
     apply_energy(layers, hardware, maestro_quirk)
     return layers

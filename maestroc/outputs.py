@@ -29,8 +29,10 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
+if TYPE_CHECKING:  # rich is imported when a table is printed
+    from rich.console import Console
 
 TEMPORARY_SUFFIX = ".maestroc-{pid}.tmp"
 _TEMPORARY = re.compile(r"^.+\.maestroc-(?P<pid>\d+)\.tmp$")
@@ -217,6 +219,8 @@ def image_format(path: str, option: str = "-o") -> str:
 
 def table_console() -> Console:
     """A console for tables: $COLUMNS or the terminal's width, else (redirected) 200 columns."""
+    from rich.console import Console
+
     console = Console(highlight=False)
     explicit = os.environ.get("COLUMNS", "").isdigit()
     return console if console.is_terminal or explicit else Console(highlight=False, width=_REDIRECTED_WIDTH)
@@ -224,6 +228,8 @@ def table_console() -> Console:
 
 def table_text(renderable: object) -> str:
     """A rich renderable as plain text, as it prints when standard output is redirected."""
+    from rich.console import Console
+
     console = Console(file=io.StringIO(), width=_REDIRECTED_WIDTH, highlight=False, color_system=None)
     console.print(renderable)
     return console.file.getvalue()  # type: ignore[attr-defined]

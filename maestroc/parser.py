@@ -12,18 +12,23 @@ independent errors:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
+import pickle
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+import lark
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from maestroc import ast
+from maestroc import __version__, ast
 from maestroc.diagnostics import SOURCES, Diagnostics, Span, normalise_newlines
 
 FileKind = Literal["mapping", "hw"]
@@ -110,12 +115,72 @@ def detect_kind(text: str) -> FileKind:
     return "mapping"
 
 
+_LARK_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True, "maybe_placeholders": False}
+NO_CACHE_VARIABLE = "MAESTROC_NO_CACHE"
+
+
+def cache_dir() -> Path | None:
+    """Where maestroc keeps its caches (``$XDG_CACHE_HOME/maestroc``); None when caching is off."""
+    if os.environ.get(NO_CACHE_VARIABLE):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "maestroc"
+
+
+def _table_file(kind: FileKind) -> Path | None:
+    """The cache file of a parser, named by the versions its tables depend on (the grammar is inside)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    return folder / f"parser-{kind}-maestroc{__version__}-lark{lark.__version__}-py{python}.lark"
+
+
+def _load_tables(path: Path, grammar: str) -> Lark | None:
+    """The cached parser, if the file holds one built from exactly this grammar and these options."""
+    try:
+        with path.open("rb") as file:
+            if pickle.load(file) != (grammar, _LARK_OPTIONS):
+                return None
+            return Lark.load(file)
+    except Exception:  # noqa: BLE001 - missing, partial or foreign: rebuild it
+        return None
+
+
+def _store_tables(path: Path, grammar: str, parser: Lark) -> None:
+    """Write the cache atomically (a temporary file renamed into place); give up quietly on OSError."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as file:
+            pickle.dump((grammar, _LARK_OPTIONS), file, protocol=pickle.HIGHEST_PROTOCOL)
+            parser.save(file)
+        os.replace(file.name, path)
+    except OSError:
+        with contextlib.suppress(OSError, NameError):
+            os.unlink(file.name)
+
+
 @lru_cache(maxsize=None)
 def _parser(kind: FileKind) -> Lark:
+    """The LALR parser of a file kind, its tables cached on disk (building them takes tens of ms).
+
+    The cache file holds the grammar and options it was built from and is used only
+    for exactly those (and the maestroc, Lark and Python versions in its name). It is
+    written to a temporary name and renamed into place, so concurrent runs never see
+    a partial file; one that cannot be read is rebuilt, and a cache folder that
+    cannot be written is simply not used.
+    """
     name = "dfsl.lark" if kind == "mapping" else "hw.lark"
     grammar = resources.files("maestroc.grammar").joinpath(name).read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=False, cache=False)
+    path = _table_file(kind)
+    parser = _load_tables(path, grammar) if path is not None else None
+    if parser is None:
+        parser = Lark(grammar, **_LARK_OPTIONS)
+        if path is not None:
+            _store_tables(path, grammar, parser)
+    return parser
 
 
 def parse_file(path: str, diagnostics: Diagnostics, kind: FileKind | None = None) -> ast.SourceFile | None:

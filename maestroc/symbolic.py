@@ -1,10 +1,14 @@
-"""The algebra of the cost model: exact integer expressions in the hardware symbols.
+"""The symbolic algebra of the cost model: exact integer expressions in the hardware symbols.
 
-The cost model (maestroc.costmodel) is written once, over values that are plain
-Python ints where everything is known and sympy expressions where a hardware
-parameter enters (NoC bandwidth and latency, off-chip bandwidth, SIMD lanes).
-The helpers below build those expressions; they fold to ints when all their
-arguments are ints, so a layer's counts stay exact integers.
+The cost model (maestroc.costmodel) is written once over an algebra
+(maestroc.algebra). :data:`SYMBOLIC` instantiates it with sympy symbols for the
+hardware values (NoC bandwidth and latency, off-chip bandwidth, SIMD lanes), so
+the model yields plain Python ints where everything is known and closed-form
+expressions where a hardware value enters: what ``--emit reuse`` prints. The
+helpers below build those expressions; they fold to ints when all their
+arguments are ints, so a layer's counts stay exact integers. Numbers never come
+from here (maestroc.algebra.IntegerAlgebra and maestroc.engine compute them
+without sympy); :func:`evaluate` serves the tests that check the two agree.
 
 Integer division is MAESTRO's C++ truncating division; sympy's own ``floor`` and
 ``ceiling`` would lambdify to float64, so :class:`TruncDiv` and :class:`CeilDiv`
@@ -18,7 +22,8 @@ from __future__ import annotations
 from typing import Mapping, Union
 
 import sympy
-from sympy.printing.pycode import PythonCodePrinter
+
+from maestroc.algebra import ceil_div, trunc_div
 
 Value = Union[int, sympy.Expr]
 
@@ -27,17 +32,6 @@ NOC_LATENCY = sympy.Symbol("noc_latency", integer=True, nonnegative=True)
 OFFCHIP_BW = sympy.Symbol("offchip_bw", integer=True, positive=True)
 SIMD_LANES = sympy.Symbol("num_simd_lanes", integer=True, positive=True)
 HARDWARE_SYMBOLS = (NOC_BW, NOC_LATENCY, OFFCHIP_BW, SIMD_LANES)
-
-
-def trunc_div(a: int, b: int) -> int:
-    """C++ integer division: truncates toward zero."""
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b > 0) else -q
-
-
-def ceil_div(a: int, b: int) -> int:
-    """``ceil(a / b)`` for integers (MAESTRO computes it in double; exact here)."""
-    return -((-a) // b)
 
 
 class TruncDiv(sympy.Function):
@@ -154,28 +148,15 @@ def _eval(expr: sympy.Basic, env: Mapping[sympy.Symbol, int]) -> int:
     raise TypeError(f"cannot evaluate {type(expr).__name__} exactly")
 
 
-class IntegerPrinter(PythonCodePrinter):
-    """Python source for an expression, integer-exact: usable on ints and numpy int64 arrays."""
+class SymbolicAlgebra:
+    """The hardware values as sympy symbols: the model's results are its closed forms."""
 
-    def _print_TruncDiv(self, expr: TruncDiv) -> str:
-        a, b = (self._print(x) for x in expr.args)
-        # Every divisor in the model is positive; numerators can be negative (noc_latency 0).
-        return f"_trunc_div({a}, {b})"
+    noc_bw, noc_latency, offchip_bw, num_simd_lanes = HARDWARE_SYMBOLS
+    tdiv = staticmethod(tdiv)
+    cdiv = staticmethod(cdiv)
+    vmax = staticmethod(vmax)
+    vmin = staticmethod(vmin)
+    vsum = staticmethod(vsum)
 
-    def _print_CeilDiv(self, expr: CeilDiv) -> str:
-        a, b = (self._print(x) for x in expr.args)
-        return f"(-((-({a})) // ({b})))"
 
-    def _print_Max(self, expr: sympy.Max) -> str:
-        args = [self._print(a) for a in expr.args]
-        out = args[0]
-        for a in args[1:]:
-            out = f"_max({out}, {a})"
-        return out
-
-    def _print_Min(self, expr: sympy.Min) -> str:
-        args = [self._print(a) for a in expr.args]
-        out = args[0]
-        for a in args[1:]:
-            out = f"_min({out}, {a})"
-        return out
+SYMBOLIC = SymbolicAlgebra()

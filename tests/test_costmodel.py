@@ -73,13 +73,13 @@ def test_sweep_matches(shared: Path) -> None:
 
 
 def test_same_shape_layers_share_one_derivation(shared: Path) -> None:
-    from maestroc.costmodel import analysis_of
+    from maestroc.costmodel import structure_of
 
-    analysis_of.cache_clear()
+    structure_of.cache_clear()
     result = compile_files(str(shared / "inputs/mapping/Transformer_Complete.m"),
                            str(shared / "inputs/hw/hw_default.m"))
     assert len(result.layers) == 288
-    assert analysis_of.cache_info().currsize < 40
+    assert structure_of.cache_info().currsize < 40
 
 
 @pytest.fixture

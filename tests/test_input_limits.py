@@ -10,7 +10,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maestroc.costmodel import halving_max
+from maestroc.algebra import IntegerAlgebra
+from maestroc.timing import halving_max
 from maestroc.sema import MAX_VALUE
 from maestroc.symbolic import trunc_div
 
@@ -74,7 +75,7 @@ def test_flat_halving_maximum_equals_the_running_one(terms: list[int]) -> None:
     running = 0
     for term in terms:
         running = trunc_div(max(running, term), 2)
-    assert halving_max(terms, max(terms, default=0)) == running
+    assert halving_max(IntegerAlgebra(1, 1, 1, 1), terms, max(terms, default=0)) == running
 
 
 def test_nesting_too_deep_is_an_input_error(cli, tmp_path: Path) -> None:

@@ -1,0 +1,91 @@
+"""The values the cost model computes with: one model, several algebras.
+
+The cost model (maestroc.costmodel) is written once, over an *algebra*: the four
+hardware values it depends on beyond the layer and the sub-cluster counts (NoC
+bandwidth and latency, off-chip bandwidth, SIMD lanes), and the five operations
+it combines them with (truncating and ceiling division, max, min, sum; ``+``,
+``-`` and ``*`` are the values' own). Three algebras instantiate it:
+
+* :class:`IntegerAlgebra` (here): the values of one design as Python ints. Every
+  figure comes out as an exact int; ``maestroc compile`` uses it, with no sympy.
+* ``ArrayAlgebra`` (maestroc.engine): int64 numpy arrays, one element per design
+  of a grid, with a checked fallback to Python ints; the DSE and batched
+  evaluation use it.
+* ``SymbolicAlgebra`` (maestroc.symbolic): sympy symbols. The figures come out as
+  the closed-form expressions that ``maestroc compile --emit reuse`` prints.
+
+Counts that no hardware value enters (MACs, accesses, buffer needs) are plain
+ints in every algebra. Integer division is MAESTRO's C++ truncating division.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+HARDWARE_NAMES = ("noc_bw", "noc_latency", "offchip_bw", "num_simd_lanes")
+
+
+def trunc_div(a: int, b: int) -> int:
+    """C++ integer division: truncates toward zero."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def ceil_div(a: int, b: int) -> int:
+    """``ceil(a / b)`` for integers (MAESTRO computes it in double; exact here)."""
+    return -((-a) // b)
+
+
+class Algebra(Protocol):
+    """The hardware values and the operations the cost model needs (see the module docstring)."""
+
+    noc_bw: Any
+    noc_latency: Any
+    offchip_bw: Any
+    num_simd_lanes: Any
+
+    def tdiv(self, a: Any, b: Any) -> Any: ...
+
+    def cdiv(self, a: Any, b: Any) -> Any: ...
+
+    def vmax(self, *values: Any) -> Any: ...
+
+    def vmin(self, *values: Any) -> Any: ...
+
+    def vsum(self, values: list[Any]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class IntegerAlgebra:
+    """One design's hardware values; every result is an exact Python int. Hashable (a cache key)."""
+
+    noc_bw: int
+    noc_latency: int
+    offchip_bw: int
+    num_simd_lanes: int
+
+    @classmethod
+    def of(cls, hardware: Any) -> "IntegerAlgebra":
+        """The algebra of a hardware spec (anything with the four attributes)."""
+        return cls(*(int(getattr(hardware, name)) for name in HARDWARE_NAMES))
+
+    @staticmethod
+    def tdiv(a: int, b: int) -> int:
+        return trunc_div(a, b)
+
+    @staticmethod
+    def cdiv(a: int, b: int) -> int:
+        return -((-a) // b)
+
+    @staticmethod
+    def vmax(*values: int) -> int:
+        return max(values)
+
+    @staticmethod
+    def vmin(*values: int) -> int:
+        return min(values)
+
+    @staticmethod
+    def vsum(values: list[int]) -> int:
+        return sum(values)
