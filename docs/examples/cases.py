@@ -17,16 +17,15 @@ import sys
 from math import prod
 
 import maestroc
-from maestroc.costmodel import INIT, LayerAnalysis, case_order, spatial_states, temporal_states
-from maestroc.metrics import hardware_env
-from maestroc.symbolic import evaluate
+from maestroc.algebra import IntegerAlgebra
+from maestroc.costmodel import INIT, LayerAnalysis, case_order, shape_key, spatial_states, temporal_states
+from maestroc.timing import folded
 
 
 def main(mapping: str, hardware: str, name: str | None = None) -> None:
     result = maestroc.compile(mapping, hw=hardware)
     layer = next(layer for layer in result.network.layers if name in (None, layer.name))
     analysis = LayerAnalysis(layer)
-    analysis.analyze()
     level = layer.levels[0]
     dims = {**level.dim_table(), **dict(layer.dims)}
     states = [spatial_states(loop.size, loop.offset, dims[loop.dim], level.sub_clusters) if loop.spatial
@@ -42,11 +41,11 @@ def main(mapping: str, hardware: str, name: str | None = None) -> None:
         print(f"{number:>4}  {tags}{prod(s.occurrences for s in case):>4} {chg:>3} "
               f"{analysis.ingress(0, case, 'input'):>4} {analysis.ingress(0, case, 'weight'):>4} "
               f"{analysis.egress(0, case):>4} {analysis.partial_sums(0, case):>4} {analysis.macs(0, case):>5}")
-    env = hardware_env(result.hardware)
-    for (index, chunk), level_result in analysis.results():
+    fold = folded(shape_key(layer), IntegerAlgebra.of(result.hardware))  # the cost model on this design
+    fold.top()
+    for (index, chunk), level_result in fold.results.items():  # sub-levels first, as they are analysed
         sizes = " ".join(f"{dim}={size}" for dim, size in chunk)
-        print(f"analysis of level {index} on {sizes}: runtime {evaluate(level_result.runtime, env)}, "
-              f"MACs {level_result.macs}")
+        print(f"analysis of level {index} on {sizes}: runtime {level_result.runtime}, MACs {level_result.macs}")
 
 
 if __name__ == "__main__":
