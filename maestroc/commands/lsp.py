@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from maestroc import install_hint
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 
@@ -15,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "(docs/editors.md). It shows the diagnostics of `maestroc lint`, hovers with the cost "
                     "model's figures when a hardware file is named (`// maestroc: hw=PATH` in the file, or "
                     "the `hw` initialization option), and formats with `maestroc fmt`. Needs the extra `lsp` "
-                    "(pip install 'maestroc[lsp]').")
+                    f"({install_hint('lsp')}).")
     p.set_defaults(run=run)
 
 
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
             raise
         diagnostics = Diagnostics()
         diagnostics.error("E005", f"`maestroc lsp` needs the extra `lsp` ({error.name or error} is not installed)",
-                          helps=["pip install 'maestroc[lsp]'"])
+                          helps=[install_hint('lsp')])
         print_diagnostics(diagnostics)
         return EXIT_INPUT
     serve()
