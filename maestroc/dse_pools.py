@@ -11,11 +11,12 @@ and ``close()`` ends them at once when the exploration stops early.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 PARENT_CHECK_SECONDS = 0.25
@@ -32,6 +33,22 @@ def _exit_with_parent(parent: int) -> None:
             time.sleep(PARENT_CHECK_SECONDS)
 
     threading.Thread(target=watch, name="maestroc-parent-watch", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while the executor changes its state (starting workers, queueing, shutting
+    down): the stop-cleanly handler raises, and an exception inside concurrent.futures' bookkeeping can leave
+    its manager thread waiting for ever at exit. A signal that arrives meanwhile is delivered right after."""
+    stops = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class SerialPool:
@@ -69,7 +86,8 @@ class ProcessPool:
         self.task = task
 
     def submit(self, *args: object) -> Future:
-        return self.executor.submit(self.task, *args)
+        with _stops_held():
+            return self.executor.submit(self.task, *args)
 
     def wait_any(self, running: list) -> tuple[list, list]:
         finished, pending = wait(running, return_when=FIRST_COMPLETED)
@@ -85,7 +103,8 @@ class ProcessPool:
     def close(self, finished: bool = True) -> None:
         """Wait for the workers after a complete run; end them at once after an early stop."""
         processes = list(getattr(self.executor, "_processes", {}).values())
-        self.executor.shutdown(wait=finished, cancel_futures=True)
+        with _stops_held():
+            self.executor.shutdown(wait=finished, cancel_futures=True)
         if not finished:
             for process in processes:
                 if process.is_alive():
@@ -96,6 +115,8 @@ class ProcessPool:
 
 def _watch_own_parent() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's stop-cleanly handler
+    if hasattr(signal, "pthread_sigmask"):  # started while the parent held its stop signals: take them again
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     _exit_with_parent(os.getppid())
 
 
