@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import sys
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from maestroc import install_hint
 from maestroc.dse_run import ExplorationResult
 from maestroc.exploration import REASONS
-from maestroc.hardware import INT_MAX
+from maestroc.hardware import INT_MAX, format_hardware
 from maestroc.outputs import OutputWriter, table_console
 from maestroc.pareto import best_per_objective
 from maestroc.report import energy_note
@@ -89,6 +90,22 @@ def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> No
         front.add_row(str(number), *(_shown(c, design[c]) for c in _design_columns(space)),
                       *(_fmt(metrics[o]) for o in space.objectives))
     console.print(front)
+
+
+def design_file_name(number: int) -> str:
+    return f"design-{number:02d}.m"
+
+
+def design_hardware(network_path: str, path: str, space: DesignSpace, number: int, design: dict[str, int],
+                    metrics: dict[str, object]) -> str:
+    """A front design as a hardware file: the space's fixed values with the design's, and how to reproduce it."""
+    spec = dataclasses.replace(space.base, **{name: design[name] for name in HARDWARE_AXES})
+    settings = " ".join(f"--set {name}={design[name]}" for name in sorted(space.constants))
+    shown = ", ".join(f"{o} {_fmt(metrics[o])}" for o in space.objectives)
+    return format_hardware(spec, [
+        f"Design {number} of the Pareto front of `maestroc dse {network_path}` ({shown}).",
+        f"Reproduce: maestroc compile {network_path} --hw {path} {settings}".rstrip(),
+    ])
 
 
 def removal_text(result: ExplorationResult) -> str:
@@ -169,7 +186,8 @@ def _fmt(value: object) -> str:
 
 
 def write_results(output: OutputWriter, folder: str, network_path: str, space: DesignSpace,
-                  result: ExplorationResult, plot: bool = False) -> None:
+                  result: ExplorationResult, plot: bool = False, emit_hw: int = 0) -> None:
+    """front.csv, front.json, summary.json; the first ``emit_hw`` front designs as hardware files; front.png."""
     columns = _design_columns(space)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -195,6 +213,9 @@ def write_results(output: OutputWriter, folder: str, network_path: str, space: D
         "best": {o: {"design": _stored(d), "metrics": m} for o, (d, m) in best_per_objective(result.front).items()},
     }
     output.write(f"{folder}/summary.json", json.dumps(summary, indent=2) + "\n")
+    for number, (design, metrics) in enumerate(result.front[:emit_hw], 1):
+        path = f"{folder}/{design_file_name(number)}"
+        output.write(path, design_hardware(network_path, path, space, number, design, metrics))
     if plot:
         draw_front(output, f"{folder}/front.png", result)
 

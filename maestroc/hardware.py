@@ -127,6 +127,19 @@ class HardwareSpec:
             raise HardwareError(diagnostics)
 
 
+def format_hardware(spec: HardwareSpec, comments: list[str] = ()) -> str:  # type: ignore[assignment]
+    """A hardware file that reads back as ``spec``: every key, the comments first.
+
+    An omitted buffer or bandwidth (MAESTRO's stand-in for "unlimited") is left out, as in a written file.
+    """
+    lines = [f"// {comment}" for comment in comments]
+    entries = [(key.name, getattr(spec, key.field)) for key in HW_KEYS.values()
+               if not (key.default == INT_MAX and getattr(spec, key.field) == INT_MAX)]
+    width = max(len(name) for name, _ in entries) + 1
+    lines += [f"{name + ':':<{width}} {value!r}" for name, value in entries]
+    return "\n".join(lines) + "\n"
+
+
 def spec_from_dict(values: Mapping[object, object]) -> HardwareSpec:
     """A spec from hardware-file keys (``noc_bw_cstr``) or field names (``noc_bw``); HardwareError if wrong.
 

@@ -256,3 +256,23 @@ def test_workers_end_with_their_parent(sent: int) -> None:
         if parent.poll() is None:
             parent.kill()
             parent.communicate()
+
+
+def test_emit_hw_writes_front_designs_that_compile_reproduces(cli, tmp_path: Path) -> None:
+    """`dse --emit-hw K`: each file, compiled with the --set line it names, gives the front's own numbers."""
+    out = tmp_path / "run"
+    result = cli("dse", VGG, "--hw", str(ROOT / "samples/hw/default_256pe.m"), "--set", "num_pes=64:256:64",
+                 "--set", "CTile=4:16:4", "--set", "noc_bw=16,64", "-o", str(out), "--emit-hw", "3")
+    assert result.code == 0, result
+    front = json.loads((out / "front.json").read_text())
+    written = sorted(out.glob("design-*.m"))
+    assert [p.name for p in written] == [f"design-{n:02d}.m" for n in range(1, min(3, len(front)) + 1)]
+    for path, entry in zip(written, front):
+        command = re.search(r"Reproduce: maestroc (compile .*)$", path.read_text(), re.MULTILINE).group(1).split()
+        compiled = cli(*command, "--emit", "json")
+        assert compiled.code == 0, compiled
+        totals = json.loads(compiled.out)["totals"]
+        assert totals["runtime"] == entry["metrics"]["runtime"]
+        assert totals["energy"] == pytest.approx(entry["metrics"]["energy"], rel=1e-12)
+    refused = cli("dse", VGG, "--set", "num_pes=64", "--emit-hw", "2")
+    assert refused.code == 2 and "-o DIR" in refused.err

@@ -66,6 +66,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_output_options(p, inputs=("network", "hw", "space"), metavar="DIR", folder=True,
                        help="write front.csv, front.json, summary.json (and front.png) into DIR, which must be "
                             "empty unless --force")
+    p.add_argument("--emit-hw", type=int, default=0, metavar="K",
+                   help="with -o: also write the first K designs of the front as hardware files design-01.m, ... "
+                        "(each says how to reproduce it with maestroc compile)")
     p.add_argument("--plot", action="store_true", help="with -o: draw front.png (needs matplotlib: "
                    f"{install_hint('plot')})")
     p.set_defaults(run=run)
@@ -112,6 +115,10 @@ def run(args: argparse.Namespace) -> int:
     from maestroc.dse_run import check_limits, explore, nothing_to_explore
     from maestroc.space import SpaceError, finite_positive, load_space
 
+    if args.emit_hw and not args.output or args.emit_hw < 0:
+        print("maestroc dse: --emit-hw K writes DIR/design-01.m, ...: give the folder with -o DIR and K >= 1",
+              file=sys.stderr)
+        return EXIT_INPUT
     if args.plot and not args.output:
         print("maestroc dse: --plot draws DIR/front.png: give the folder with -o DIR", file=sys.stderr)
         return EXIT_INPUT
@@ -166,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
         if pool is not None:
             pool.close(finished=False)
     if args.output:  # files first: a closed stdout must not lose them
-        dse_output.write_results(writer, args.output, args.network, space, result, plot=args.plot)
+        dse_output.write_results(writer, args.output, args.network, space, result, plot=args.plot,
+                                 emit_hw=args.emit_hw)
     dse_output.print_summary(space, result, args.top)
     return EXIT_TERMINATED if result.stopped_early == "terminated" else EXIT_OK
 
