@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -147,3 +150,20 @@ def test_no_cache_reads_and_writes_nothing(tmp_path, monkeypatch, capsys) -> Non
     finally:
         _parser.cache_clear()
     assert not (tmp_path / "maestroc").exists()
+
+
+def test_numbers_never_import_sympy(tmp_path: Path) -> None:
+    """compile's report, CSV and JSON and a small DSE run without sympy (only --emit reuse needs it): a stray
+    import costs a fifth of a second on every run."""
+    script = f"""
+import sys
+from maestroc.cli import main
+for emit in ("report", "csv", "json"):
+    main(["compile", {str(ROOT / 'samples/networks/tiny_cnn.m')!r}, "--hw", {str(ROOT / 'samples/hw/edge_64pe.m')!r},
+          "--emit", emit])
+main(["dse", {str(ROOT / 'samples/networks/tiny_cnn.m')!r}, "--set", "num_pes=64,256"])
+print("sympy" in sys.modules)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "False"

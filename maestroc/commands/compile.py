@@ -106,11 +106,10 @@ class _Dumper:
 def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardware: HardwareSpec,
                 diagnostics: Diagnostics, writer: OutputWriter) -> None:
     """Evaluate the cost expressions and write the requested output."""
-    # The cost model needs sympy; imported here so that parse and lint start fast.
+    # The cost model and the outputs, imported here so that parse and lint start fast.
     from maestroc.api import report_capacity
     from maestroc.coverage import network_gaps, report_gaps
     from maestroc.metrics import evaluate_network
-    from maestroc.expressions import format_reuse
     from maestroc.report import (
         csv_notes,
         draw_layers,
@@ -123,6 +122,8 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
         network = replace(network, layers=tuple(layer for layer in network.layers if layer.name == args.layer))
     report_gaps(network_gaps(network), diagnostics, strict=args.strict)
     if emit == "reuse":
+        from maestroc.expressions import format_reuse  # sympy: only this output needs it
+
         writer.write(args.output, format_reuse(network, latex=args.latex))
         return
     layers = evaluate_network(network, hardware, maestro_quirk=not args.fix_energy_carry)
