@@ -75,20 +75,21 @@ def print_summary(space: DesignSpace, result: ExplorationResult, top: int) -> No
     if not result.front:
         return
     design_columns = [Column(c) for c in _design_columns(space)]
-    objective_columns = [Column(f"{o} ({OBJECTIVE_UNITS[o]})") for o in space.objectives]
+    shown = _shown_metrics(space.objectives)
+    objective_columns = [Column(f"{o} ({OBJECTIVE_UNITS[o]})") for o in shown]
     energy_notes = [energy_note(space.base)] if {"energy", "edp"} & set(space.objectives) else []
     table = FittedTable([Column("best for", "left", key=True)] + design_columns + objective_columns,
                         "best design per objective", energy_notes)
     for objective, (design, metrics) in best_per_objective(result.front).items():
         if objective in space.objectives:
             table.add_row(objective, *(_shown(c, design[c]) for c in _design_columns(space)),
-                          *(_fmt(metrics[o]) for o in space.objectives))
+                          *(_fmt(metrics[o]) for o in shown))
     console.print(table)
     front = FittedTable([Column("#", key=True)] + design_columns + objective_columns,
                         f"Pareto front (first {min(top, len(result.front))} of {len(result.front)})")
     for number, (design, metrics) in enumerate(result.front[:top], 1):
         front.add_row(str(number), *(_shown(c, design[c]) for c in _design_columns(space)),
-                      *(_fmt(metrics[o]) for o in space.objectives))
+                      *(_fmt(metrics[o]) for o in shown))
     console.print(front)
 
 
@@ -106,6 +107,15 @@ def design_hardware(network_path: str, path: str, space: DesignSpace, number: in
         f"Design {number} of the Pareto front of `maestroc dse {network_path}` ({shown}).",
         f"Reproduce: maestroc compile {network_path} --hw {path} {settings}".rstrip(),
     ])
+
+
+def _shown_metrics(objectives: tuple[str, ...]) -> list[str]:
+    """The objectives, and the runtime beside a throughput: its exact cycles tell apart designs whose
+    throughputs round to the same figure (a front would otherwise seem to hold a dominated design)."""
+    shown = list(objectives)
+    if "throughput" in shown and "runtime" not in shown:
+        shown.insert(shown.index("throughput") + 1, "runtime")
+    return shown
 
 
 def removal_text(result: ExplorationResult) -> str:

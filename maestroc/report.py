@@ -296,7 +296,8 @@ def render_comparison(results: list, columns: tuple[str, ...] = ("runtime", "ene
         fastest = " = ".join(names[i] for i in row.fastest)
         if row.is_total:
             table.add_section()
-        table.add_row(row.layer, *cells, fastest)
+        # Three or more names tied would wrap over several lines of the table; the CSV keeps them.
+        table.add_row(row.layer, *cells, "all equal" if len(row.fastest) == len(names) > 2 else fastest)
         rows.append(",".join([row.layer] + [c.replace(",", "").removeprefix("max ") for c in cells] + [fastest]))
     return table, "\n".join(rows) + "\n"
 

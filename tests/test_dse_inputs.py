@@ -164,3 +164,12 @@ def test_random_space_files_never_crash(cli, tmp_path: Path, tables: dict, junk:
     assert "internal error" not in result.err
     if result.code == 2:
         assert "error[E" in result.err
+
+
+def test_budget_options_say_their_units(cli, capsys) -> None:
+    """`--area-budget 6e8` is in um^2 and `--power-budget` in mW, the units of the DSE's tables."""
+    with pytest.raises(SystemExit):
+        cli("dse", "--help")
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--area-budget UM2 maximum area in um^2" in text
+    assert "--power-budget MW maximum power in mW" in text

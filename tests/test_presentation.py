@@ -181,6 +181,17 @@ def test_compare_names_every_fastest_on_a_tie() -> None:
     assert "a = b" in rendered(table, 100)
 
 
+def test_compare_says_all_equal_when_every_variant_ties() -> None:
+    """Three or more tied names would wrap over four lines of a 100-column table (a newcomer's compare)."""
+    result = tiny_layers()
+    table, csv_text = render_comparison([("a", result), ("b", result), ("c", result)])
+    assert all(line.endswith(",a = b = c") for line in csv_text.splitlines()[1:])
+    text = rendered(table, 100)
+    rows = [line for line in text.splitlines() if line.split()[:1] in (["proj_1x1"], ["total"])]
+    assert len(rows) == 2 and all(row.rstrip().endswith("all equal") for row in rows)
+    assert "a = b = c" not in text
+
+
 def test_reuse_latex_is_latex() -> None:
     network = tiny_layers().network
     text = format_reuse(network, latex=True)

@@ -192,3 +192,19 @@ def test_template_constants_conflict_and_unknown_pattern(cli, model: Path, tmp_p
     assert result.code == 2 and f"{second}:1:1: error[E219]: constant `T` has another value" in result.err
     unknown = cli("lint", str(model), "--dataflow", str(first), "--dataflow-for", f"L3={second}")
     assert unknown.code == 2 and "`L3` is no layer name" in unknown.err
+
+
+def test_compare_names_the_variant_of_each_hardware_warning(cli) -> None:
+    """Each variant warns about its own layers; the warning says which variant, and its help points at
+    compile (compare has neither `!` marks nor --strict)."""
+    dataflows = [SAMPLES / "dataflows/kcp_ws.m", SAMPLES / "dataflows/ykp_os.m"]
+    result = cli("compare", MOBILENET, "--hw", str(SAMPLES / "hw/default_256pe.m"),
+                 *(f"--dataflow={path}" for path in dataflows), *FOR_TYPES)
+    assert result.code == 0, result
+    warnings = result.err.split("warning[")[1:]
+    assert len(warnings) == 4  # C403 and C404 for each variant
+    for warning in warnings:
+        variant = next(line for line in warning.splitlines() if line.startswith("note: in variant "))
+        assert variant.removeprefix("note: in variant ").strip("`") in ("kcp_ws", "ykp_os")
+        assert "marks such layers with `!`" in warning and "in the report" not in warning
+    assert sum("note: in variant `kcp_ws`" in w for w in warnings) == 2

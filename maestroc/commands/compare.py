@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,9 +82,21 @@ def _analyse_all(variants: list, hardware: object) -> list | None:
                 print_diagnostics(error.diagnostics)
                 return None
             progress.advance(task)
-    for _, result in results:
-        print_diagnostics(result.diagnostics)  # warnings, e.g. C405 (MACs not the layer's), C401-C404
+    for name, result in results:
+        print_diagnostics(_of_variant(name, result.diagnostics))  # warnings, e.g. C405, C401-C404
     return results
+
+
+# compare has no `!` marks and no --strict: the hardware-limit warnings point at compile instead.
+LIMIT_CODES = ("C401", "C402", "C403", "C404")
+LIMIT_HELP = "`maestroc compile` on this variant marks such layers with `!`; --strict there makes this an error"
+
+
+def _of_variant(name: str, diagnostics: Diagnostics) -> Diagnostics:
+    """A variant's warnings, each saying which variant it is about (the same layer warns once per variant)."""
+    return Diagnostics([dataclasses.replace(d, notes=d.notes + (f"in variant `{name}`",),
+                                            helps=(LIMIT_HELP,) if d.code in LIMIT_CODES else d.helps)
+                        for d in diagnostics])
 
 
 def run(args: argparse.Namespace) -> int:

@@ -45,8 +45,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--objective", action="append", choices=("runtime", "throughput", "energy", "edp", "area", "power"),
                    help="an objective (repeat; at least two; default runtime and energy)")
     p.add_argument("--hw", metavar="HW.m", help="values of the hardware parameters that are not swept")
-    p.add_argument("--area-budget", type=float, help="maximum area (MAESTRO's model; a finite number above 0)")
-    p.add_argument("--power-budget", type=float, help="maximum power (MAESTRO's model; a finite number above 0)")
+    p.add_argument("--area-budget", type=float, metavar="UM2",
+                   help="maximum area in um^2 (MAESTRO's model; a finite number above 0, e.g. 6e8)")
+    p.add_argument("--power-budget", type=float, metavar="MW",
+                   help="maximum power in mW (MAESTRO's model; a finite number above 0)")
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes (default 1); with --dask, the workers of a local Dask cluster")
     p.add_argument("--chunk", type=int, default=4, metavar="N",
