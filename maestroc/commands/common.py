@@ -15,7 +15,9 @@ from maestroc.outputs import OutputWriter
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-FORCE_HELP = "replace existing output files, or write into a non-empty output folder (docs/outputs.md)"
+FORCE_HELP = {False: "replace the output file if it exists (never an input; docs/outputs.md)",
+              True: "write into a non-empty output folder, replacing maestroc's files of the same names "
+                    "(docs/outputs.md)"}
 
 
 def add_output_options(p: argparse.ArgumentParser, *, inputs: tuple[str, ...], metavar: str, help: str,
@@ -25,7 +27,7 @@ def add_output_options(p: argparse.ArgumentParser, *, inputs: tuple[str, ...], m
     :func:`output_writer` refuses to write over any of those inputs, so no command checks them itself.
     """
     p.add_argument("-o", "--output", metavar=metavar, help=help)
-    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--force", action="store_true", help=FORCE_HELP[folder])
     p.set_defaults(input_options=inputs, output_is_folder=folder)
 
 
