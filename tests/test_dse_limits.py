@@ -269,3 +269,37 @@ def test_workers_end_with_their_parent(sent: int) -> None:
             parent.kill()
             parent.communicate()
 
+
+def test_workers_are_ended_only_while_none_writes_a_result() -> None:
+    """An early stop terminates the workers while holding the result queue's write lock: a worker killed
+    half-way through writing a result left a partial message that hung the exit (about 1 SIGTERM in 5)."""
+    from maestroc.dse_pools import _end_workers
+
+    events: list[str] = []
+
+    class Lock:
+        def acquire(self, timeout: float) -> bool:
+            events.append("lock")
+            return True
+
+        def release(self) -> None:
+            events.append("unlock")
+
+    class Worker:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def is_alive(self) -> bool:
+            return True
+
+        def terminate(self) -> None:
+            events.append(f"terminate {self.name}")
+
+        def join(self, timeout: float) -> None:
+            events.append(f"join {self.name}")
+
+    _end_workers([Worker("a"), Worker("b")], Lock())
+    assert events == ["lock", "terminate a", "terminate b", "join a", "join b", "unlock"]
+    events.clear()
+    _end_workers([Worker("a")], None)  # a platform without the lock still ends its workers
+    assert events == ["terminate a", "join a"]
