@@ -88,6 +88,7 @@ CODES: dict[str, str] = {
     "E303": "hardware value out of range",
     "W201": "dimension declared twice with the same size",
     "W202": "a `// maestroc: disable=` comment names no lint rule",
+    "W203": "a template's constant that the model file defines with another value",
     "E501": "design-space value invalid (wrong type, out of range, unreadable)",
     "E502": "unknown table, key or parameter in a design space",
     "E503": "nothing to explore (no space given, or a network without dataflows)",

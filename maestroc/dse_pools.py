@@ -103,14 +103,27 @@ class ProcessPool:
     def close(self, finished: bool = True) -> None:
         """Wait for the workers after a complete run; end them at once after an early stop."""
         processes = list(getattr(self.executor, "_processes", {}).values())
+        results = getattr(self.executor, "_result_queue", None)  # shutdown() forgets it
         with _stops_held():
             self.executor.shutdown(wait=finished, cancel_futures=True)
-        if not finished:
-            for process in processes:
-                if process.is_alive():
-                    process.terminate()
-            for process in processes:
-                process.join(timeout=5)
+            if not finished:
+                _end_workers(processes, getattr(results, "_wlock", None))
+
+
+def _end_workers(processes: list, write_lock: object | None) -> None:
+    """Terminate the workers, but none half-way through writing a result: a partial message in the result
+    pipe leaves concurrent.futures' manager thread reading it for ever, and the interpreter waiting for that
+    thread at exit. While this process holds the result queue's write lock, no worker is writing."""
+    held = write_lock is not None and write_lock.acquire(timeout=5)  # type: ignore[attr-defined]
+    try:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+    finally:
+        if held:
+            write_lock.release()  # type: ignore[union-attr]
 
 
 def _watch_own_parent() -> None:

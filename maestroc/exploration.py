@@ -159,6 +159,14 @@ def _block_limit(totals: GroupTotals, memory: int) -> int:
     return max(1, min(MAX_BLOCK_POINTS, memory // per_point))
 
 
+def _points_per_block(limit: int, budget: Budget, per_point: int) -> int:
+    """Runtime-grid points per block: the memory bound, and no more than the designs the budget has left,
+    so that --max-designs stops within one point's designs of N rather than one memory-sized block after."""
+    if budget.designs is None:
+        return limit
+    return max(1, min(limit, budget.designs // per_point))
+
+
 def _objective_columns(space: DesignSpace, totals: GroupTotals, runtime: np.ndarray, area: np.ndarray,
                        power: np.ndarray) -> list[np.ndarray]:
     """Within a group, columns ordered exactly as the objectives (minimised): MACs and energy are the
@@ -193,7 +201,7 @@ def evaluate_group(tree: ast.MappingFile, space: DesignSpace, constants: dict[st
     candidates: list[dict[str, np.ndarray]] = []
     clouds: list[np.ndarray] = []
     limit = _block_limit(totals, budget.memory)
-    for box in blocks(shape, limit):
+    for box in blocks(shape, _points_per_block(limit, budget, per_point)):
         if (reason := budget.exceeded(result.explored)):
             result.stopped = reason
             break
@@ -252,8 +260,6 @@ def _evaluate_block(space: DesignSpace, num_pes: int, totals: GroupTotals, box: 
     valid = int((points_ok * both_pairs).sum())
     if valid == 0:
         return removed, 0, None
-    if valid == 0:
-        return None
     # The cheapest (l1, l2) of each point: the smallest sizes, when they pass the budgets.
     cheapest = area_power(num_pes, lanes, l1_ok[0], l2_ok[0], noc_bw)
     area, power = (np.broadcast_to(cheapest[k], (noc_bw.shape[0], lanes.shape[1])) for k in ("area", "power"))

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from math import prod
 from pathlib import Path
 
+from maestroc.hardware import MAX_HW_INT
+
 
 class ImportError_(ValueError):
     """A model maestroc cannot turn into layers; the message says which node and why."""
@@ -70,8 +72,8 @@ def import_onnx(path: str, batch: int = 1) -> Imported:
     dimension) becomes ``batch``. Raises ImportError_ for a model that cannot be turned into layers."""
     import onnx
 
-    if batch < 1:
-        raise ImportError_(f"--batch must be a positive whole number, not {batch}")
+    if not 1 <= batch <= MAX_HW_INT:
+        raise ImportError_(f"--batch must be a whole number from 1 to 2^62, not {batch}")
     if Path(path).stat().st_size == 0:
         raise ImportError_(f"{path}: empty file, not an ONNX model")
     try:
@@ -103,6 +105,9 @@ def import_onnx(path: str, batch: int = 1) -> Imported:
             if d < 1:
                 raise ImportError_(f"node {node_name}: dimension {axis} of {name!r} is {d}; a layer needs "
                                    "sizes of at least 1")
+            if d > MAX_HW_INT:
+                raise ImportError_(f"node {node_name}: dimension {axis} of {name!r} is {d}, above the limit of "
+                                   f"2^62 on a layer's sizes")
             sizes.append(d)
         return sizes
 
@@ -148,6 +153,9 @@ def _conv(node, name: str, x: list[int], w: list[int]) -> str:  # type: ignore[n
         raise ImportError_(f"node {name}: {c} input and {k} output channels do not split into {group} groups "
                            f"of {c_per_group} input channels (the weight's second dimension)")
     y, xx = h + top + bottom, width + left + right
+    if r > y or s > xx:
+        raise ImportError_(f"node {name}: the {r}x{s} kernel is larger than the (padded) {y}x{xx} input, "
+                           "so the convolution has no output")
     pad_note = f"  // padding {top},{left},{bottom},{right} folded in: input {h}x{width}" if any(
         (top, left, bottom, right)) else ""
     stride = f"\n    Stride {{ X: {sx}, Y: {sy} }}" if (sx, sy) != (1, 1) else ""
@@ -172,7 +180,11 @@ def _pads(attrs: dict[str, object], name: str, sizes: tuple[int, int], kernel: t
     auto_pad = attrs.get("auto_pad", b"NOTSET")
     auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else str(auto_pad)
     if auto_pad in ("NOTSET", ""):
-        top, left, bottom, right = (list(attrs.get("pads", [0, 0, 0, 0])) + [0, 0, 0, 0])[:4]  # type: ignore
+        pads = list(attrs.get("pads", [0, 0, 0, 0]))  # type: ignore[call-overload]
+        if len(pads) != 4:
+            raise ImportError_(f"node {name}: pads {pads} has {len(pads)} values; a 2-D convolution has 4 "
+                               "(top, left, bottom, right)")
+        top, left, bottom, right = pads
         return top, left, bottom, right
     if auto_pad == "VALID":
         return 0, 0, 0, 0

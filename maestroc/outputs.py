@@ -124,7 +124,7 @@ class OutputWriter:
             raise OutputError(option, path, "ends with `/`, so it names a folder; give a file name")
         target = Path(os.path.realpath(path))
         try:
-            status = os.stat(target)
+            status = os.stat(path)  # through the links, /proc/self/fd/N (what /dev/stdout is) included
         except FileNotFoundError:
             return _Plan(target, through=False)
         except OSError as error:
@@ -134,8 +134,8 @@ class OutputWriter:
         mode = status.st_mode
         if stat.S_ISDIR(mode):
             raise OutputError(option, path, "is a folder; give a file name")
-        if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
-            return _Plan(target, through=True)
+        if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):  # opened by the user's path: a pipe has no real path
+            return _Plan(Path(path), through=True)
         if stat.S_ISBLK(mode):
             raise OutputError(option, path, "is a block device; maestroc does not write to disks")
         if not stat.S_ISREG(mode):

@@ -134,12 +134,21 @@ def assign(model: ast.MappingFile, choice: TemplateChoice, diagnostics: Diagnost
 
 def _constants(model: ast.MappingFile, assignment: Assignment,
                diagnostics: Diagnostics) -> list[ast.Constant] | None:
-    """The templates' constants the model lacks (the model's own value wins); None on a conflict."""
-    known = {c.name for c in model.constants}
+    """The templates' constants the model lacks (the model's own value wins, with a W203 when it differs);
+    None on a conflict between templates."""
+    known = {c.name: c for c in model.constants}
     added: dict[str, ast.Constant] = {}
     for template in dict.fromkeys(t for _, t in assignment):
         for constant in template.tree.constants:
             if constant.name in known:
+                own = known[constant.name]
+                reported = any(d.code == "W203" and d.span == constant.span for d in diagnostics)
+                if ast.format_value(own.value) != ast.format_value(constant.value) and not reported:
+                    diagnostics.warning(
+                        "W203", f"constant `{constant.name}` is {ast.format_value(constant.value)} here but "
+                        f"{ast.format_value(own.value)} in the model file, whose value is used", constant.span,
+                        related=[(own.span, "the model's value")],
+                        helps=[f"remove `Constant {constant.name}` from one of the two files"])
                 continue
             first = added.setdefault(constant.name, constant)
             if ast.format_value(first.value) != ast.format_value(constant.value):

@@ -87,6 +87,18 @@ def test_design_budget_stops_inside_a_group(monkeypatch) -> None:
     assert next(all_designs(tree, check))[1]["runtime"] == metrics["runtime"]
 
 
+@pytest.mark.parametrize("max_designs", [1, 1000, 4567])
+def test_design_budget_bounds_the_blocks(max_designs: int) -> None:
+    """With the default (memory-sized) blocks, --max-designs N explores at most about 2N designs of a
+    4-million-design group, not a whole block of hundreds of thousands."""
+    tree = load_mapping(TINY, Diagnostics())
+    space = load_space(None, ["num_pes=256", "noc_bw=1:2000", "offchip_bw=1:2000"], ["runtime", "energy"],
+                       HardwareSpec())
+    result = explore(TINY, tree, space, max_designs=max_designs)
+    assert max_designs <= result.explored < 2 * max_designs
+    assert result.stopped_early == f"{max_designs:,} designs reached" and result.front
+
+
 def test_time_budget_stops_inside_a_group(monkeypatch) -> None:
     """The deadline is checked between blocks: a group of 10^10 designs ends on its budget with a front."""
     monkeypatch.setattr(exploration, "MAX_BLOCK_POINTS", 5000)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import stat
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -216,4 +218,26 @@ def test_a_file_changed_meanwhile_is_not_replaced(tmp_path: Path) -> None:
     assert not replace_file(str(path), "Constant A 2;\n", expected="Constant A 3;\n")
     assert path.read_text() == "Constant A 1;\n"
     assert replace_file(str(path), "Constant A 2;\n", expected="Constant A 1;\n")
+    assert path.read_text() == "Constant A 2;\n"
+
+
+KILLED_DURING_FMT = """
+import os, signal, sys
+from maestroc.commands.fmt import replace_file
+os.replace = lambda *names: os.kill(os.getpid(), signal.SIGKILL)  # die between writing and renaming
+replace_file(sys.argv[1], "Constant A 2;\\n", expected="Constant A  2;\\n")
+"""
+
+
+def test_fmt_killed_mid_write_leaves_a_named_temporary_the_next_run_removes(cli, tmp_path: Path) -> None:
+    """A SIGKILL during fmt leaves the file intact and a visible NAME.maestroc-PID.tmp, never a hidden one."""
+    path = tmp_path / "net.m"
+    path.write_text("Constant A  2;\n")
+    killed = subprocess.run([sys.executable, "-c", KILLED_DURING_FMT, str(path)], check=False, timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    assert path.read_text() == "Constant A  2;\n"
+    (left,) = [p.name for p in tmp_path.iterdir() if p.name != "net.m"]
+    assert left.startswith("net.m.maestroc-") and left.endswith(".tmp")
+    assert cli("fmt", str(path)).code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.m"]
     assert path.read_text() == "Constant A 2;\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,34 @@ def test_import_batch_and_folder(cli, tmp_path: Path) -> None:
     path = _save(tmp_path / "m.onnx", [conv], _image(["N", 3, 8, 8]), [_weight("w", [4, 3, 3, 3])])
     assert "N: 4, K: 4" in cli("import", path, "--batch", "4").out
     negative = cli("import", path, "--batch", "-3")
-    assert negative.code == 2 and "--batch must be a positive whole number, not -3" in negative.err
+    assert negative.code == 2 and "--batch must be a whole number from 1 to 2^62, not -3" in negative.err
+    huge = cli("import", path, "--batch", str(2**62 + 1))
+    assert huge.code == 2 and huge.out == "" and "from 1 to 2^62" in huge.err
     folder = cli("import", str(tmp_path))
     assert folder.code == 2 and "is a folder" in folder.err
+
+
+@pytest.mark.parametrize("image, weight, attributes, message", [
+    ([1, 3, 3, 3], [4, 3, 5, 5], {}, "the 5x5 kernel is larger than the (padded) 3x3 input"),
+    ([1, 3, 8, 8], [4, 3, 3, 3], {"pads": [0, 0, 0]}, "pads [0, 0, 0] has 3 values"),
+    ([1, 3, 2**62 + 1, 8], [4, 3, 3, 3], {}, "above the limit of 2^62"),
+])
+def test_import_refuses_a_model_compile_would_reject(cli, tmp_path: Path, image: list, weight: list,
+                                                     attributes: dict, message: str) -> None:
+    """A model that imports must compile: no filter wider than its input, no lost pads, no size over 2^62."""
+    conv = helper.make_node("Conv", ["x", "w"], ["y"], name="c", **attributes)
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(helper.make_graph(
+        [conv], "g", _image(image), [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [helper.make_tensor("w", TensorProto.FLOAT, weight, [0.0] * (weight[0] * weight[1] * weight[2] * weight[3]))]),
+        opset_imports=[helper.make_opsetid("", 13)]), str(path))
+    result = cli("import", str(path))
+    assert result.code == 2 and message in result.err, result.err
+    assert result.out == "" and "internal error" not in result.err
+
+
+def test_import_of_a_fifo_says_what_it_is(cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "model.onnx"
+    os.mkfifo(fifo)
+    result = cli("import", str(fifo))
+    assert result.code == 2 and "not a regular file" in result.err and "no such file" not in result.err

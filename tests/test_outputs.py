@@ -190,6 +190,17 @@ def test_symlink_target_is_written_and_the_link_kept(cli, work: Path) -> None:
     assert (work / "dangling.csv").is_symlink() and (work / "results/made.csv").read_text().startswith("Neural")
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="/proc/self/fd is Linux's")
+def test_link_to_a_pipe_such_as_dev_stdout_is_written_through(work: Path) -> None:
+    """`-o /dev/stdout` (a link to /proc/self/fd/1) with standard output a pipe: the pipe has no real path,
+    so it is opened by the user's path (before: "cannot write ...: No such file or directory")."""
+    os.symlink("/proc/self/fd/1", "out")
+    result = subprocess.run([sys.executable, "-m", "maestroc", "compile", "net.m", "--hw", "hw.m", "--emit", "csv",
+                             "-o", "out"], cwd=work, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Neural Network Name") and os.readlink("out") == "/proc/self/fd/1"
+
+
 @pytest.mark.parametrize(("path", "message"), [
     ("", "maestroc: cannot write '': names no file\n"),
     ("adir", "maestroc: cannot write adir: is a folder; give a file name\n"),

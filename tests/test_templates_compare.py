@@ -208,3 +208,18 @@ def test_compare_names_the_variant_of_each_hardware_warning(cli) -> None:
         assert variant.removeprefix("note: in variant ").strip("`") in ("kcp_ws", "ykp_os")
         assert "marks such layers with `!`" in warning and "in the report" not in warning
     assert sum("note: in variant `kcp_ws`" in w for w in warnings) == 2
+
+
+def test_template_constant_overridden_by_the_model_is_flagged(cli, tmp_path: Path) -> None:
+    """The model's value wins, but never silently: W203 at the template's constant names both values."""
+    model = tmp_path / "model.m"
+    model.write_text("Constant T 16;\n" + MODEL)
+    template = tmp_path / "t.m"
+    template.write_text("Constant T 8;\nDataflow { SpatialMap(1,1) K; TemporalMap(T,T) C; }\n")
+    result = cli("apply-dataflow", str(model), "--dataflow", str(template))
+    assert result.code == 0 and "Constant T 16;" in result.out and "Constant T 8;" not in result.out
+    assert f"{template}:1:1: warning[W203]: constant `T` is 8 here but 16 in the model file" in result.err
+    assert result.err.count("warning[W203]") == 1  # once, though the model is merged as a tree and as text
+    template.write_text("Constant T 16;\nDataflow { SpatialMap(1,1) K; TemporalMap(T,T) C; }\n")
+    same = cli("apply-dataflow", str(model), "--dataflow", str(template))
+    assert same.code == 0 and "W203" not in same.err

@@ -2,8 +2,9 @@
 
 Like ruff format or black, ``fmt FILE`` rewrites the files it is given, and only
 those whose layout changes; ``--check`` and ``--diff`` never write. A file is
-replaced atomically (a temporary file in the same folder, given the file's
-permissions, renamed over it), and only when it is a regular file: a FIFO, a
+replaced atomically (a temporary ``NAME.maestroc-PID.tmp`` in the same folder,
+given the file's permissions, renamed over it; one left by a killed maestroc is
+removed on the next write there, as for every output), and only when it is a regular file: a FIFO, a
 device or ``/dev/stdout`` is refused rather than read or written. A symbolic link
 is followed, so the file it points to is rewritten and the link stays a link.
 """
@@ -15,12 +16,12 @@ import difflib
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from maestroc.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
 from maestroc.diagnostics import Diagnostics, InputError, print_diagnostics
 from maestroc.fmt import format_text
+from maestroc.outputs import TEMPORARY_SUFFIX, remove_stale_temporaries
 from maestroc.parser import Source, read_source, source_from_text
 
 
@@ -93,7 +94,10 @@ def replace_file(path: str, text: str, expected: str) -> bool:
         raise OSError(0, "not a regular file", path)
     if target.read_bytes().decode("utf-8-sig", errors="replace") != expected:
         return False
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".fmt", dir=target.parent)
+    remove_stale_temporaries(target.parent)
+    temporary = target.with_name(target.name[:200] + TEMPORARY_SUFFIX.format(pid=os.getpid()))
+    temporary.unlink(missing_ok=True)  # left by an earlier process that had our process id
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

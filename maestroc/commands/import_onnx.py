@@ -32,8 +32,12 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.model).is_dir():
         print(f"maestroc import: {args.model}: is a folder, not an ONNX file", file=sys.stderr)
         return EXIT_INPUT
-    if not Path(args.model).is_file():
+    if not Path(args.model).exists():
         print(f"maestroc import: {args.model}: no such file", file=sys.stderr)
+        return EXIT_INPUT
+    if not Path(args.model).is_file():
+        print(f"maestroc import: {args.model}: not a regular file (a device, FIFO or socket), not an ONNX file",
+              file=sys.stderr)
         return EXIT_INPUT
     writer = output_writer(args)
     try:
