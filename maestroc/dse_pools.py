@@ -17,7 +17,10 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # concurrent.futures is imported when a pool is made: `maestroc --help` needs none
+    from concurrent.futures import Future
 
 PARENT_CHECK_SECONDS = 0.25
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -81,6 +84,8 @@ class ProcessPool:
     def __init__(self, workers: int, task: Callable) -> None:
         # The initialiser records the parent as the worker sees it (the fork server when one is used;
         # it ends with this process, so a worker's parent changes either way).
+        from concurrent.futures import ProcessPoolExecutor
+
         self.executor = ProcessPoolExecutor(max_workers=workers, initializer=_watch_own_parent)
         self.width = workers
         self.task = task
@@ -90,6 +95,8 @@ class ProcessPool:
             return self.executor.submit(self.task, *args)
 
     def wait_any(self, running: list) -> tuple[list, list]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
         finished, pending = wait(running, return_when=FIRST_COMPLETED)
         return list(finished), list(pending)
 

@@ -8,9 +8,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from maestroc import ast
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, dataflow_for, output_writer
 from maestroc.diagnostics import Diagnostics, InputError, Span, print_diagnostics
@@ -65,6 +62,9 @@ def _columns(text: str) -> tuple[str, ...]:
 
 def _analyse_all(variants: list, hardware: object) -> list | None:
     """Analyse every variant, with a progress bar on stderr when it is a terminal; None on an input error."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from maestroc.api import analyse
 
     console = Console(file=sys.stderr)

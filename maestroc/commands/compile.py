@@ -6,6 +6,7 @@ import argparse
 import re
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from maestroc import ast, install_hint
 from maestroc.commands.common import (EXIT_INPUT, EXIT_OK, add_dataflow_options, add_output_options, dataflow_for,
@@ -14,10 +15,10 @@ from maestroc.diagnostics import Diagnostics, Severity, print_diagnostics
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import NetworkIR, format_network
 from maestroc.outputs import OutputWriter, image_format, table_console, table_text
-from maestroc.passes import PASS_NAMES, PIPELINE
-from maestroc.pipeline import Pass, PassContext, run_pipeline
 from maestroc.sema import MAX_VALUE, check_mapping
-from maestroc.verify import verify
+
+if TYPE_CHECKING:
+    from maestroc.pipeline import Pass
 
 COST_OUTPUTS = ("report", "csv", "json", "reuse", "plot")
 
@@ -96,6 +97,8 @@ class _Dumper:
     def on_after(self, p: Pass, value: object) -> None:
         self.completed.append(p.name)
         if self.args.verify_each and isinstance(value, NetworkIR):
+            from maestroc.verify import verify
+
             problems = verify(value, self.completed)
             if problems:
                 raise AssertionError(f"IR verification failed after pass {p.name}: " + "; ".join(problems))
@@ -149,6 +152,9 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
 
 
 def run(args: argparse.Namespace) -> int:
+    from maestroc.passes import PASS_NAMES, PIPELINE
+    from maestroc.pipeline import PassContext, run_pipeline
+
     diagnostics = Diagnostics()
     unknown = [n for n in (args.print_ir_after or []) + (args.print_ir_before or []) + [args.stop_after or ""]
                if n and n not in PASS_NAMES]

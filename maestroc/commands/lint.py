@@ -9,12 +9,7 @@ from maestroc import ast
 from maestroc.commands.common import (EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, add_dataflow_options, add_output_options,
                                       dataflow_for, load_inputs, output_writer)
 from maestroc.diagnostics import Diagnostic, Diagnostics, print_diagnostics
-from maestroc.ir import NetworkIR
-from maestroc.lint import RULES, RULES_BY_KEY, run_rules, unknown_suppressions
-from maestroc.lint_output import format_findings
 from maestroc.outputs import OutputWriter
-from maestroc.passes import PIPELINE
-from maestroc.pipeline import PassContext, run_pipeline
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,6 +33,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from maestroc.ir import NetworkIR
+    from maestroc.lint import RULES, RULES_BY_KEY, run_rules, unknown_suppressions
+    from maestroc.passes import PIPELINE
+    from maestroc.pipeline import PassContext, run_pipeline
+
     for key in (args.disable or []) + (args.enable or []):
         if key not in RULES_BY_KEY:
             print(f"maestroc: unknown lint rule {key!r}; see `maestroc lint --list-rules`", file=sys.stderr)
@@ -83,6 +83,8 @@ def _report(args: argparse.Namespace, writer: OutputWriter, items: list[Diagnost
     if args.format == "text" and args.output is None:
         print_diagnostics(items, sys.stdout)
     else:
+        from maestroc.lint_output import format_findings
+
         writer.write(args.output, format_findings(items, args.format))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from maestroc.commands.common import EXIT_OK
-from maestroc.passes import PIPELINE
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -14,6 +13,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from maestroc.passes import PIPELINE
+
     width = max(len(p.name) for p in PIPELINE)
     for index, p in enumerate(PIPELINE, start=1):
         print(f"{index:>2}. {p.name:<{width}}  {p.summary}")
