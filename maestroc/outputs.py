@@ -97,7 +97,7 @@ class OutputWriter:
             if plan.through:
                 _write_through(plan.target, payload)
             else:
-                _replace_atomically(plan.target, payload, plan.existing)
+                replace_atomically(plan.target, payload, plan.existing)
         except OSError as error:  # name the user's path, never a temporary or resolved one
             raise OSError(error.errno, error.strerror, path) from error
 
@@ -152,8 +152,9 @@ def _write_through(target: Path, payload: bytes) -> None:
         handle.write(payload)
 
 
-def _replace_atomically(target: Path, payload: bytes, existing: os.stat_result | None) -> None:
-    """Write a temporary beside ``target`` and rename it over ``target``."""
+def replace_atomically(target: Path, payload: bytes, existing: os.stat_result | None) -> None:
+    """Write a temporary beside ``target`` and rename it over ``target``, keeping an existing file's mode and
+    owner. The one atomic write of maestroc: every output, and fmt's rewriting of the file it was asked to format."""
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target.parent)
     temporary = target.with_name(target.name[:200] + TEMPORARY_SUFFIX.format(pid=os.getpid()))

@@ -21,7 +21,7 @@ from pathlib import Path
 from maestroc.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
 from maestroc.diagnostics import Diagnostics, InputError, print_diagnostics
 from maestroc.fmt import format_text
-from maestroc.outputs import TEMPORARY_SUFFIX, remove_stale_temporaries
+from maestroc.outputs import replace_atomically
 from maestroc.parser import Source, read_source, source_from_text
 
 
@@ -86,24 +86,13 @@ def _read(path: str, diagnostics: Diagnostics) -> Source | None:
 
 
 def replace_file(path: str, text: str, expected: str) -> bool:
-    """Replace the regular file at ``path`` (through symbolic links) with ``text`` atomically, keeping its mode;
+    """Replace the regular file at ``path`` (through symbolic links) with ``text`` atomically, keeping its mode and owner;
     False, writing nothing, if it no longer holds ``expected`` (an editor saved it meanwhile)."""
     target = Path(os.path.realpath(path))
-    mode = target.stat().st_mode
-    if not stat.S_ISREG(mode):
+    status = target.stat()
+    if not stat.S_ISREG(status.st_mode):
         raise OSError(0, "not a regular file", path)
     if target.read_bytes().decode("utf-8-sig", errors="replace") != expected:
         return False
-    remove_stale_temporaries(target.parent)
-    temporary = target.with_name(target.name[:200] + TEMPORARY_SUFFIX.format(pid=os.getpid()))
-    temporary.unlink(missing_ok=True)  # left by an earlier process that had our process id
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            os.fchmod(handle.fileno(), stat.S_IMODE(mode))
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    replace_atomically(target, text.encode("utf-8"), status)
     return True
