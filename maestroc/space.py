@@ -91,7 +91,10 @@ def parse_values(name: str, spec: object, span: Span | None = None) -> Axis:
     if isinstance(spec, str) and ":" in spec and "," not in spec:
         values: Axis = _parse_range(name, spec.strip(), span)
     elif isinstance(spec, (list, str)):
-        items = spec if isinstance(spec, list) else [part for part in spec.split(",") if part.strip()]
+        items = spec if isinstance(spec, list) else spec.split(",")
+        if isinstance(spec, str) and any(not part.strip() for part in items):
+            raise SpaceError(f"{name}: an empty value in {spec!r}; write the values separated by single commas, "
+                             "e.g. 16,32,64", span)
         collected: set[int] = set()
         for item in items:
             if isinstance(item, list):

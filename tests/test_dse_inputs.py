@@ -64,6 +64,8 @@ def test_latin1_byte_is_an_input_error(cli, tmp_path: Path) -> None:
     (["--set", "a=1:10:0"], "step of '1:10:0' must be positive"),
     (["--set", "noc_bw=1:2:3:4"], "cannot read '1:2:3:4'"),
     (["--set", "noc_bw=8:4"], "is empty"),
+    (["--set", "noc_bw=1,,2"], "an empty value in '1,,2'"),
+    (["--set", "noc_bw=16,"], "an empty value in '16,'"),
     (["--set", "noc_bw=99999999999999999999"], "the largest allowed value is 2**62"),
     (["--set", "l1_size=9223372036854775808"], "the largest allowed value is 2**62"),
     (["--set", f"num_pes={10**20}"], "the largest allowed value is 2**62"),
