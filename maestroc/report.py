@@ -283,9 +283,14 @@ def render_comparison(results: list, columns: tuple[str, ...] = ("runtime", "ene
     table_columns.append(Column("fastest", "left", wrap=True))
     hardware = results[0][1].hardware
     notes = [energy_note(hardware)] if "energy" in columns else []
+    compared = compare_rows([result.layers for _, result in results])
+    missing = {name: sum(row.cells[i] is None for row in compared[:-1]) for i, name in enumerate(names)}
+    if any(missing.values()):
+        lacking = ", ".join(f"{name} lacks {count} layer{'s' * (count > 1)}" for name, count in missing.items() if count)
+        notes.append(f"the total's fastest is chosen among the variants that have every layer ({lacking})")
     table = FittedTable(table_columns, f"{len(names)} variants on {hardware.num_pes:,} PEs", notes)
     rows = ["layer," + ",".join(f"{n} {c}" for n in names for c in columns) + ",fastest"]
-    for row in compare_rows([result.layers for _, result in results]):
+    for row in compared:
         cells = []
         for cell in row.cells:
             if cell is None or (row.is_total and not cell):

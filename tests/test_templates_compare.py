@@ -146,6 +146,9 @@ def test_compare_matches_rows_by_name_and_position(cli, tmp_path: Path) -> None:
         assert int(total[f"{variant} runtime"]) == shown
     assert total["fastest"] == "second"  # `first` lacks a layer: its smaller total is not comparable
     assert rows[0]["fastest"] == "first = second"  # equal runtimes name both
+    table = cli("compare", first, second, "--hw", EDGE)
+    assert "the total's fastest is chosen among the variants that have every layer (first lacks 1 layer)" in \
+        " ".join(table.out.split())
 
 
 def test_compare_network_without_layers_is_never_fastest(tmp_path: Path) -> None:
