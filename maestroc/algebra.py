@@ -23,6 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+# Values of a grid stay int64 below this; at or above it the engine's grids and the DSE's counts switch to
+# exact Python ints (a margin below 2^63 for the sums they form).
+INT64_SAFE = 2**62
+
 HARDWARE_NAMES = ("noc_bw", "noc_latency", "offchip_bw", "num_simd_lanes")
 
 

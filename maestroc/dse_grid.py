@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from maestroc.algebra import INT64_SAFE
 from maestroc.metrics import area_power
 from maestroc.space import Axis, DesignSpace
 
-INT64_SAFE = 2**62
 DEFAULT_MEMORY = 1 << 30
 SEARCH_ABOVE = 64  # l2_size values beyond which pairs are counted by binary search
 

@@ -27,12 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from maestroc.algebra import HARDWARE_NAMES, IntegerAlgebra, ceil_div, trunc_div
+from maestroc.algebra import HARDWARE_NAMES, INT64_SAFE, IntegerAlgebra, ceil_div, trunc_div
 from maestroc.costmodel import SUB_LEVELS, TENSORS, BoundedCache, LayerAnalysis, LevelResult, structure_of
 from maestroc.ir import LayerIR
 from maestroc.timing import Fold, folded
 
-INT64_SAFE = 2**62
 # Sub-level results over a grid, shared between layer shapes (their arrays span the NoC axes and lanes only).
 _SUB_FOLDS = BoundedCache(256)
 Axes = tuple[tuple[int, ...], ...]  # the values of noc_bw, noc_latency, offchip_bw, num_simd_lanes

@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from maestroc import ast
-from maestroc.algebra import IntegerAlgebra
+from maestroc.algebra import INT64_SAFE, IntegerAlgebra
 from maestroc.costmodel import shape_key
 from maestroc.coverage import network_gaps
 from maestroc.diagnostics import Diagnostics
-from maestroc.dse_grid import INT64_SAFE, Budget, blocks, fitting, pair_counts
+from maestroc.dse_grid import Budget, blocks, fitting, pair_counts
 from maestroc.hardware import HardwareSpec
 from maestroc.engine import grid_cost
 from maestroc.ir import LayerIR, NetworkIR
