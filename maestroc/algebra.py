@@ -93,3 +93,50 @@ class IntegerAlgebra:
     @staticmethod
     def vsum(values: list[int]) -> int:
         return sum(values)
+
+
+# ---- counts over batches ---------------------------------------------------------------------------------
+# The hardware-independent half of the model (maestroc.costmodel) computes with Python ints for one mapping
+# and with int64 numpy arrays for a batch of mappings of one structure (maestroc.batch). These helpers are
+# the few operations that differ between the two; numpy is imported only when an array comes.
+
+def _is_scalar(*values: Any) -> bool:
+    return all(type(v) is int or type(v) is bool for v in values)
+
+
+def tdiv(a: Any, b: Any) -> Any:
+    """Truncating division of ints or integer arrays (divisors positive)."""
+    if _is_scalar(a, b):
+        return trunc_div(a, b)
+    q = a // b
+    if (q >= 0).all():  # floor is truncation when no quotient is negative
+        return q
+    return q + ((q < 0) & (q * b != a))
+
+
+def at_least(value: Any, floor: int) -> Any:
+    """``max(value, floor)``."""
+    return max(value, floor) if _is_scalar(value) else value.clip(floor)
+
+
+def smaller(a: Any, b: Any) -> Any:
+    """``min(a, b)``."""
+    if _is_scalar(a, b):
+        return min(a, b)
+    import numpy
+
+    return numpy.minimum(a, b)
+
+
+def select(condition: Any, if_true: Any, if_false: Any) -> Any:
+    """``if_true if condition else if_false``, elementwise for arrays."""
+    if _is_scalar(condition):
+        return if_true if condition else if_false
+    import numpy
+
+    return numpy.where(condition, if_true, if_false)
+
+
+def nonzero_or_one(value: Any) -> Any:
+    """``value or 1``: a zero becomes 1."""
+    return (value or 1) if _is_scalar(value) else value + (value == 0)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from maestroc.algebra import IntegerAlgebra
+from maestroc.batch_model import BatchModel
 from maestroc.costmodel import TENSORS, shape_key
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
@@ -85,14 +86,66 @@ def evaluate_one(layer: LayerIR, hardware: HardwareSpec) -> dict[str, int | floa
     }
 
 
-def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec) -> BatchCost:
-    """Every mapping of the batch on one hardware design."""
-    rows = [evaluate_one(member(batch, i), hardware) for i in range(len(batch))]
+def evaluate_one_by_one(batch: MappingBatch, hardware: HardwareSpec) -> BatchCost:
+    """Every mapping of the batch through :func:`evaluate_one`: the reference the fast path is tested against."""
+    return _cost_of_rows([evaluate_one(member(batch, i), hardware) for i in range(len(batch))])
 
-    def column(name: str, dtype: type = np.int64) -> np.ndarray:
-        return np.array([row[name] for row in rows], dtype=dtype)
 
-    return BatchCost(runtime=column("runtime"), energy=column("energy", float), macs=column("macs"),
+def _cost_of_rows(rows: list[dict[str, int | float]]) -> BatchCost:
+    def column(name: str) -> np.ndarray:
+        return np.array([row[name] for row in rows], dtype=float if name == "energy" else None)
+
+    return BatchCost(runtime=column("runtime"), energy=column("energy"), macs=column("macs"),
                      l1_size=column("l1_size"), l2_size=column("l2_size"),
                      l1_accesses={t: column(f"l1_{t}") for t in TENSORS},
                      l2_accesses={t: column(f"l2_{t}") for t in TENSORS})
+
+
+def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec) -> BatchCost:
+    """Every mapping of the batch on one hardware design, vectorised (maestroc.batch_model), exact.
+
+    Mappings the vectorised form does not cover (a case that computes nothing, M15, or values that
+    could leave int64) are evaluated one by one through compile's path.
+    """
+    if len(batch) == 0:
+        return _cost_of_rows([])
+    arrays = BatchModel(batch, hardware)
+    if not arrays.int64_safe():
+        return evaluate_one_by_one(batch, hardware)
+    top, irregular = arrays.evaluate()
+    accesses = {level: {t: _full(getattr(top, f"{level}_read")[t] + getattr(top, f"{level}_write")[t], len(batch))
+                        for t in TENSORS} for level in ("l1", "l2")}
+    counts = _Counts(top.macs, top.l1_read, top.l1_write, top.l2_read, top.l2_write)
+    energy = sum(energy_breakdown(counts, output_elements(batch.template), hardware).values())
+    cost = BatchCost(runtime=_full(top.runtime, len(batch)), energy=_full(energy, len(batch)).astype(float),
+                     macs=_full(top.macs, len(batch)), l1_size=_full(sum(top.first_l1_req.values()), len(batch)),
+                     l2_size=_full(sum(top.l2_req.values()), len(batch)),
+                     l1_accesses=accesses["l1"], l2_accesses=accesses["l2"])
+    for index in np.flatnonzero(irregular):
+        _overwrite(cost, int(index), evaluate_one(member(batch, int(index)), hardware))
+    return cost
+
+
+@dataclass
+class _Counts:
+    """The access counts energy is made of (metrics.AccessCounts), as arrays."""
+
+    macs: np.ndarray
+    l1_read: dict[str, np.ndarray]
+    l1_write: dict[str, np.ndarray]
+    l2_read: dict[str, np.ndarray]
+    l2_write: dict[str, np.ndarray]
+
+
+def _full(value: object, length: int) -> np.ndarray:
+    """An int or array as an owned array of ``length`` elements."""
+    return np.array(np.broadcast_to(value, (length,)))
+
+
+def _overwrite(cost: BatchCost, index: int, row: dict[str, int | float]) -> None:
+    """Put one mapping's figures, computed one by one, into the batch's arrays."""
+    for name in ("runtime", "energy", "macs", "l1_size", "l2_size"):
+        getattr(cost, name)[index] = row[name]
+    for t in TENSORS:
+        cost.l1_accesses[t][index] = row[f"l1_{t}"]
+        cost.l2_accesses[t][index] = row[f"l2_{t}"]

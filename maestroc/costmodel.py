@@ -25,8 +25,8 @@ from functools import lru_cache
 from math import prod
 from typing import Any, Callable, Iterator
 
-from maestroc.algebra import trunc_div
-from maestroc.ir import LayerIR, Level
+from maestroc.algebra import at_least, nonzero_or_one, select, smaller, tdiv
+from maestroc.ir import LayerIR, Level, Loop
 from maestroc.layertypes import OUTPUT_DIMS, SLIDING
 
 Value = Any  # an int, or a value of the algebra (an int64 array, a sympy expression)
@@ -63,7 +63,8 @@ class Tables:
     unique: dict[str, int]
     mapped_edge: dict[str, int]
     unique_edge: dict[str, int]
-    n_edge: int
+    n_edge: Any  # an int, or an array of a batch
+    single_edge: Any  # n_edge == 1: a bool (a batch is split so that it is one bool for all its mappings)
 
 
 @dataclass
@@ -134,80 +135,105 @@ def _by_dim(level: Level) -> dict[str, int]:
     return first
 
 
-def temporal_states(size: int, offset: int, extent: int) -> list[State]:
+def temporal_facts(size: Any, offset: Any, extent: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """A temporal loop's states (M3): (unrolled, init_edge, steady count, has Steady, has Edge).
+
+    Ints for one loop, or arrays of a batch (then every state exists with a possibly zero count).
+    """
     unrolled, init_edge = extent <= size, extent < size
+    steady = tdiv(extent - size, offset)
+    has_steady = (size < extent) & (steady > 0)
+    has_edge = _not(init_edge) & (steady * offset + size < extent)
+    return unrolled, init_edge, steady, has_steady, has_edge
+
+
+def spatial_facts(size: Any, offset: Any, extent: Any, parts: Any) -> tuple[Any, ...]:
+    """A spatial loop's states: :func:`temporal_facts`'s five, and whether its Edge has a partial sub-cluster."""
+    coverage = size + offset * (parts - 1)
+    unrolled, init_edge = extent <= coverage, extent < coverage
+    steady = tdiv(tdiv(extent - size, offset) + 1, parts) - 1
+    has_edge = (_not(unrolled) & ((steady + 1) * offset * parts + coverage > extent)
+                & (steady * offset * parts + coverage != extent))
+    has_steady = (coverage < extent) & (steady > 0)
+    remaining = extent - (steady + 1) * offset * parts
+    active = select(remaining < size, 1, tdiv(remaining - size, offset) + 1)
+    edge_edge = (active - 1) * offset + size < remaining
+    return unrolled, init_edge, steady, has_steady, has_edge, edge_edge
+
+
+def _not(flag: Any) -> Any:
+    """``not flag``, elementwise for a batch's boolean arrays."""
+    return (not flag) if type(flag) is bool else ~flag
+
+
+def temporal_states(size: int, offset: int, extent: int) -> list[State]:
+    unrolled, init_edge, steady, has_steady, has_edge = temporal_facts(size, offset, extent)
     states = [State(INIT, 1, unrolled, init_edge)]
-    steady = trunc_div(extent - size, offset)
-    if size < extent and steady > 0:
+    if has_steady:
         states.append(State(STEADY, steady))
-    if not init_edge and steady * offset + size < extent:
+    if has_edge:
         states.append(State(EDGE, 1))
     return states
 
 
 def spatial_states(size: int, offset: int, extent: int, parts: int) -> list[State]:
-    coverage = size + offset * (parts - 1)
-    unrolled, init_edge = extent <= coverage, extent < coverage
+    unrolled, init_edge, steady, has_steady, has_edge, edge_edge = spatial_facts(size, offset, extent, parts)
     states = [State(INIT, 1, unrolled, init_edge, edge_edge=init_edge)]
-    steady = trunc_div(trunc_div(extent - size, offset) + 1, parts) - 1
-    has_edge = not unrolled and ((steady + 1) * offset * parts + coverage > extent) and \
-        (steady * offset * parts + coverage != extent)
-    if coverage < extent and steady > 0:
+    if has_steady:
         states.append(State(STEADY, steady))
-    remaining = extent - (steady + 1) * offset * parts
-    active = 1 if remaining < size else trunc_div(remaining - size, offset) + 1
-    edge_edge = (active - 1) * offset + size < remaining
-    if not init_edge and has_edge:
+    if has_edge:
         states.append(State(EDGE, 1, edge_edge=edge_edge))
     return states
 
 
-def edge_sub_clusters(size: int, offset: int, extent: int, parts: int) -> int:
+def edge_sub_clusters(size: Any, offset: Any, extent: Any, parts: Any) -> Any:
     """M6: active sub-clusters at a spatial edge, from the static dims."""
     coverage = offset * (parts - 1) + size
-    steady = trunc_div(trunc_div(extent - size, offset) + 1, parts) - 1
-    if extent > coverage:
-        remaining = extent - (steady + 1) * offset * parts
-        return 1 if remaining < size else trunc_div(remaining - size, offset) + 1
-    if extent > size:
-        n = trunc_div(extent - size, offset) + 1
-        return n + 1 if offset * (n - 1) + size < extent else n
-    return 1
+    steady = tdiv(tdiv(extent - size, offset) + 1, parts) - 1
+    remaining = extent - (steady + 1) * offset * parts
+    beyond = select(remaining < size, 1, tdiv(remaining - size, offset) + 1)
+    n = tdiv(extent - size, offset) + 1
+    within = select(offset * (n - 1) + size < extent, n + 1, n)
+    return select(extent > coverage, beyond, select(extent > size, within, 1))
 
 
 def mapping_tables(level: Level, parts: int) -> Tables:
     """M4-M6: mapped / unique / edge sizes (and the Y'/X' rows) from the level's static dims."""
-    dims = level.dim_table()
-    mapped: dict[str, int] = {}
-    unique: dict[str, int] = {}
-    mapped_edge: dict[str, int] = {}
-    unique_edge: dict[str, int] = {}
-    for loop in level.loops:
-        m, o, d = loop.size, loop.offset, dims.get(loop.dim, loop.size)
-        steady = max(trunc_div(d - m, o), 0)
-        has_edge = steady * o + m < d or m > d
+    return tables_of(level.loops, [loop.size for loop in level.loops], [loop.offset for loop in level.loops],
+                     level.dim_table(), parts)
+
+
+def tables_of(loops: tuple[Loop, ...], sizes: list[Any], offsets: list[Any], dims: dict[str, Any],
+              parts: Any) -> Tables:
+    """:func:`mapping_tables` with each loop's size and offset given apart: ints, or arrays of a batch."""
+    mapped: dict[str, Any] = {}
+    unique: dict[str, Any] = {}
+    mapped_edge: dict[str, Any] = {}
+    unique_edge: dict[str, Any] = {}
+    for loop, m, o in zip(loops, sizes, offsets):
+        d = dims.get(loop.dim, m)
+        steady = at_least(tdiv(d - m, o), 0)
+        has_edge = (steady * o + m < d) | (m > d)
         mapped[loop.dim] = m
-        unique[loop.dim] = min(m, o)
-        if not loop.spatial and d <= m:
-            unique[loop.dim] = 0
+        unique[loop.dim] = smaller(m, o) if loop.spatial else select(d <= m, 0, smaller(m, o))
         edge = d - (steady + 1) * o
-        edge = d if edge < 0 else edge
-        mapped_edge[loop.dim] = edge if has_edge else m
-        unique_edge[loop.dim] = max(o - (m - edge), 0)
-    for loop in level.loops:
+        edge = select(edge < 0, d, edge)
+        mapped_edge[loop.dim] = select(has_edge, edge, m)
+        unique_edge[loop.dim] = at_least(o - (m - edge), 0)
+    for loop, m, o in zip(loops, sizes, offsets):
         if loop.dim in SLIDING:
             window = SLIDING[loop.dim]
             out = _OUTPUT_NAME[loop.dim]
             mapped[out] = mapped[loop.dim] - mapped.get(window, 0) + 1
-            unique[out] = min(loop.offset, loop.size)
+            unique[out] = smaller(o, m)
             mapped_edge[out] = mapped_edge[loop.dim] - mapped_edge.get(window, 0) + 1
-            unique_edge[out] = min(loop.offset, mapped_edge[out])
-    spatial = level.spatial_loops
-    n_edge = 1
-    if spatial:
-        first = spatial[0]
-        n_edge = edge_sub_clusters(first.size, first.offset, dims.get(first.dim, first.size), parts)
-    return Tables(mapped, unique, mapped_edge, unique_edge, n_edge)
+            unique_edge[out] = smaller(o, mapped_edge[out])
+    n_edge: Any = 1
+    first = next((i for i, loop in enumerate(loops) if loop.spatial), None)
+    if first is not None:
+        loop = loops[first]
+        n_edge = edge_sub_clusters(sizes[first], offsets[first], dims.get(loop.dim, sizes[first]), parts)
+    return Tables(mapped, unique, mapped_edge, unique_edge, n_edge, n_edge == 1)
 
 
 def case_order(state_lists: list[list[State]]) -> Iterator[tuple[State, ...]]:
@@ -231,7 +257,8 @@ class LayerAnalysis:
         self.layer = layer
         self.levels = layer.levels
         self.tensors = {t.name: tuple(_INPUT_NAME.get(d, d) for d in t.dims) for t in layer.tensors}
-        self.tables = [mapping_tables(level, level.sub_clusters or 1) for level in self.levels]
+        self.parts = [level.sub_clusters or 1 for level in self.levels]
+        self.tables = [mapping_tables(level, parts) for level, parts in zip(self.levels, self.parts)]
         self.first_index = [_by_dim(level) for level in self.levels]
         # For each loop, the index of the first loop over its dim: whose state the loop's dim is in.
         self.state_index = [tuple(first[loop.dim] for loop in level.loops)
@@ -276,9 +303,9 @@ class LayerAnalysis:
             if not loop.spatial:
                 volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
             elif state.is_edge:
-                if t.n_edge == 1 and (first or ee):
+                if t.single_edge and (first or ee):
                     volume *= t.mapped_edge.get(loop.dim, 0)
-                elif t.n_edge > 1:
+                elif not t.single_edge:
                     volume *= t.mapped_edge.get(loop.dim, 0) if ee else t.mapped.get(loop.dim, 0)
             else:
                 volume *= t.mapped.get(loop.dim, 0)
@@ -306,7 +333,7 @@ class LayerAnalysis:
                 if state.position == INIT:
                     volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
                 elif i == changing and not inited:
-                    volume *= max(t.unique.get(loop.dim, 0), 1)
+                    volume *= at_least(t.unique.get(loop.dim, 0), 1)
                 else:
                     volume *= t.mapped.get(loop.dim, 0)
             elif first:
@@ -320,16 +347,16 @@ class LayerAnalysis:
     def _spread(self, level: int, states: tuple[State, ...], dims: tuple[str, ...], pe, all_spatial: bool = False,
                 edge_pe=None) -> int:
         """Sum a per-sub-cluster volume over the active sub-clusters (spatial aggregation, M9)."""
-        parts, n_edge = self.levels[level].sub_clusters or 1, self.tables[level].n_edge
+        parts, t = self.parts[level], self.tables[level]
         mapped, edge, state = self._spatial_coupling(level, states, dims, all_spatial)
         if not mapped:
             return pe(True, False)
         if not edge:
             return pe(True, False) + (parts - 1) * pe(False, False)
         ee = state.edge_edge
-        total = pe(True, True) if n_edge == 1 and ee else pe(True, False)
-        if n_edge > 1:
-            total += max(n_edge - ee - 1, 0) * pe(False, False) + ee * (edge_pe or pe)(False, True)
+        total = pe(True, True) if t.single_edge and ee else pe(True, False)
+        if not t.single_edge:
+            total += at_least(t.n_edge - ee - 1, 0) * pe(False, False) + ee * (edge_pe or pe)(False, True)
         return total
 
     def ingress(self, level: int, states: tuple[State, ...], tensor: str) -> int:
@@ -341,25 +368,25 @@ class LayerAnalysis:
         """M10: one sub-cluster's output tile (and, with ``psum``, its partial sums per output)."""
         t, out = self.tables[level], self.tensors["output"]
         loops, volume = self.levels[level].loops, 1
-        n_edge = t.n_edge
+        single_edge = t.single_edge
 
         def spatial_factor(state: State, table_dim: str, edge_dim: str, init_edge_table: dict[str, int]) -> int:
             if state.position == INIT:
                 if state.is_edge and ee:
-                    if n_edge == 1:
+                    if single_edge:
                         return t.mapped_edge.get(table_dim, 0)
                     return init_edge_table.get(table_dim, 0)
                 if first:
                     return t.mapped.get(table_dim, 0)
-                return t.unique.get(table_dim, 0) or 1
+                return nonzero_or_one(t.unique.get(table_dim, 0))
             if state.position == STEADY:
-                return t.mapped.get(table_dim, 0) if first else (t.unique.get(table_dim, 0) or 1)
-            if n_edge == 1 and (first or ee):
+                return t.mapped.get(table_dim, 0) if first else nonzero_or_one(t.unique.get(table_dim, 0))
+            if single_edge and (first or ee):
                 return t.mapped_edge.get(edge_dim, 0)
-            if n_edge > 1:
+            if not single_edge:
                 if ee:
                     return t.unique_edge.get(table_dim, 0)
-                return t.mapped.get(table_dim, 0) if first else (t.unique.get(table_dim, 0) or 1)
+                return t.mapped.get(table_dim, 0) if first else nonzero_or_one(t.unique.get(table_dim, 0))
             return 1
 
         if psum:
@@ -393,19 +420,19 @@ class LayerAnalysis:
 
     def partial_sums(self, level: int, states: tuple[State, ...]) -> int:
         mapped, edge, state = self._spatial_coupling(level, states, self.tensors["output"])
-        ee = bool(mapped and edge and self.tables[level].n_edge == 1 and state.edge_edge)
+        ee = bool(mapped and edge and self.tables[level].single_edge and state.edge_edge)
         return self._pe_egress(level, states, True, True, ee)
 
     def macs(self, level: int, states: tuple[State, ...]) -> int:
         """M11: MACs of the case over the sub-clusters; full PEs count with the first PE's psums."""
-        parts, n_edge = self.levels[level].sub_clusters or 1, self.tables[level].n_edge
+        parts, t = self.parts[level], self.tables[level]
         mapped, edge, state = self._spatial_coupling(level, states, self.tensors["output"], all_spatial=True)
         if not mapped or not edge:
             return parts * self._pe_egress(level, states, True, True, False)
         ee = state.edge_edge
-        total = self._pe_egress(level, states, True, True, n_edge == 1 and ee)
-        if n_edge > 1:
-            total += max(n_edge - ee - 1, 0) * self._pe_egress(level, states, True, True, False)
+        total = self._pe_egress(level, states, True, True, t.single_edge and ee)
+        if not t.single_edge:
+            total += at_least(t.n_edge - ee - 1, 0) * self._pe_egress(level, states, True, True, False)
             total += ee * self._pe_egress(level, states, True, False, True, reuse=False)
         return total
 
@@ -421,7 +448,7 @@ class LayerAnalysis:
             elif state.position == STEADY or (state.position == INIT and not state.is_edge):
                 size = t.mapped.get(loop.dim, 0)
             else:
-                size = t.mapped_edge.get(loop.dim, 0) if (t.n_edge == 1 or ee) else t.mapped.get(loop.dim, 0)
+                size = t.mapped_edge.get(loop.dim, 0) if (t.single_edge or ee) else t.mapped.get(loop.dim, 0)
             dims[loop.dim] = size
         for reference, window in SLIDING.items():
             if reference in dims:
@@ -446,7 +473,7 @@ class LayerAnalysis:
 
     def _cases(self, level: int, dims: dict[str, int]) -> LevelCases:
         spec, t = self.levels[level], self.tables[level]
-        parts = spec.sub_clusters or 1
+        parts = self.parts[level]
         innermost = level == len(self.levels) - 1
         state_lists = [
             spatial_states(loop.size, loop.offset, dims.get(loop.dim, loop.size), parts) if loop.spatial
@@ -484,7 +511,7 @@ class LayerAnalysis:
                 if spatial_state.is_edge:
                     if spatial_state.edge_edge:
                         subs.append(((level + 1, self.sub_dimensions(level, states, True)), 1))
-                        if t.n_edge - 1 > 0:
+                        if not t.single_edge:
                             subs.append(((level + 1, self.sub_dimensions(level, states, False)), t.n_edge - 1))
                     else:
                         subs.append(((level + 1, self.sub_dimensions(level, states, False)), t.n_edge))

@@ -72,11 +72,7 @@ class Fold:
         innermost = level == len(self.analysis.levels) - 1
         l2_in = counts.l2_req["input"] + counts.l2_req["weight"]
         l2_out = counts.l2_req["output"]
-        in_off: Value = 0
-        out_off: Value = 0
-        if level == 0:
-            in_off = tdiv(tdiv(l2_in, alg.offchip_bw), 2)
-            out_off = tdiv(tdiv(l2_out, alg.offchip_bw), 2)
+        in_off, out_off = offchip_floors(alg, counts.l2_req) if level == 0 else (0, 0)
         offchip_terms: list[Value] = []
         bw_terms: list[Value] = []
         # Cases with equal volumes and sub-levels have equal delays: each is built once and
@@ -90,11 +86,9 @@ class Fold:
                     compute: Value = cdiv(case.partial_sums, alg.num_simd_lanes)
                 else:
                     compute = vmax(*(self.level(*key).runtime for key in case.subs))
-                ingress_delay = alg.noc_latency + cdiv(case.ingress, alg.noc_bw) - 1
-                egress_delay = alg.noc_latency + cdiv(case.egress, alg.noc_bw) - 1
-                delay = compute + ingress_delay if case.all_init else vmax(egress_delay, compute, ingress_delay)
-                if level == 0:
-                    delay = vmax(in_off, delay, out_off)
+                floors = (in_off, out_off) if level == 0 else None
+                delay, ingress_delay, egress_delay = case_delay(alg, compute, case.ingress, case.egress,
+                                                                case.all_init, floors)
                 same = kinds[signature] = _Delays(delay, ingress_delay, egress_delay, vmax(compute, 1),
                                                   max(case.ingress, case.egress))
             same.occurrences += case.occurrences
@@ -120,6 +114,27 @@ class Fold:
         return replace(counts, runtime=vsum(runtimes), peak_bw=vmax(0, *peak_terms), avg_bw_sum=vsum(bw_terms),
                        offchip_bw=halving_max(alg, offchip_terms, max(l2_out, l2_in)), offchip_floor=vmax(in_off, out_off), delay_min=delay_min,
                        delay_max=delay_max, delay_sum=delay_sum)
+
+
+def offchip_floors(alg: Algebra, l2_req: dict[str, Value]) -> tuple[Value, Value]:
+    """M14: the top level's per-case off-chip floors, set by filling L2 (input and weight) and draining it (output)."""
+    return (alg.tdiv(alg.tdiv(l2_req["input"] + l2_req["weight"], alg.offchip_bw), 2),
+            alg.tdiv(alg.tdiv(l2_req["output"], alg.offchip_bw), 2))
+
+
+def case_delay(alg: Algebra, compute: Value, ingress: Value, egress: Value, all_init: bool,
+               floors: tuple[Value, Value] | None) -> tuple[Value, Value, Value]:
+    """M12-M14: a case's delay from its compute delay and NoC traffic, with its ingress and egress delays.
+
+    The first (all-Init) case fills before it computes; every other overlaps the three.
+    ``floors`` (the top level's off-chip floors) bound the delay from below.
+    """
+    ingress_delay = alg.noc_latency + alg.cdiv(ingress, alg.noc_bw) - 1
+    egress_delay = alg.noc_latency + alg.cdiv(egress, alg.noc_bw) - 1
+    delay = compute + ingress_delay if all_init else alg.vmax(egress_delay, compute, ingress_delay)
+    if floors is not None:
+        delay = alg.vmax(floors[0], delay, floors[1])
+    return delay, ingress_delay, egress_delay
 
 
 def halving_max(alg: Algebra, terms: list[Value], bound: int) -> Value:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from maestroc.ir import LayerIR, NetworkIR
+from typing import Any
+
+from maestroc.algebra import smaller
+from maestroc.ir import LayerIR, Level, NetworkIR
 from maestroc.passes.unroll import input_variables
 from maestroc.pipeline import PassContext
 
@@ -28,15 +31,25 @@ class LevelDims:
         if not layer.levels:
             return layer
         levels = list(layer.levels)
-        dims = {d: s for d, s in layer.dims if d not in ("Y'", "X'")}
+        dims: dict[str, Any] = top_level_dims(layer)
         levels[0] = replace(levels[0], dims=tuple(dims.items()))
         for index in range(1, len(levels)):
             upper = levels[index - 1]
-            lower = {}
-            for var in input_variables(layer):
-                loop = upper.find(var)
-                if loop is not None and var in dims:
-                    lower[var] = min(loop.size, dims[var])
-            dims = lower
+            dims = lower_level_dims(layer, upper, [loop.size for loop in upper.loops], dims)
             levels[index] = replace(levels[index], dims=tuple(dims.items()))
         return layer.with_levels(levels)
+
+
+def top_level_dims(layer: LayerIR) -> dict[str, int]:
+    """The top level's static dims: the layer's, without the output rows."""
+    return {d: s for d, s in layer.dims if d not in ("Y'", "X'")}
+
+
+def lower_level_dims(layer: LayerIR, upper: Level, upper_sizes: list[Any], dims: dict[str, Any]) -> dict[str, Any]:
+    """N8 for the level below ``upper`` (whose loops have ``upper_sizes``: ints, or arrays of a batch)."""
+    lower = {}
+    for var in input_variables(layer):
+        index = next((i for i, loop in enumerate(upper.loops) if loop.dim == var), None)
+        if index is not None and var in dims:
+            lower[var] = smaller(upper_sizes[index], dims[var])
+    return lower
