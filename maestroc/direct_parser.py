@@ -63,23 +63,21 @@ def parse_well_formed(text: str, path: str, kind: str) -> ast.SourceFile | None:
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]] | None:
-    """(text, line, column) of every token, comments left out; None at a character no token starts with."""
+    """(text, line, column) of every token, comments left out; None at a character no token starts with.
+
+    No token spans lines, so the text is read line by line: the column is the match's offset.
+    """
     tokens = []
-    line, line_start, end = 1, 0, 0
-    count, rfind = text.count, text.rfind
-    for match in _TOKENS.finditer(text):
-        group = match.lastindex
-        if group is None:  # a comment
-            continue
-        if group == 3:
-            return None
-        start = match.start()
-        newlines = count("\n", end, start)
-        if newlines:
-            line += newlines
-            line_start = rfind("\n", end, start) + 1
-        end = match.end()
-        tokens.append((match.group(group), line, start - line_start + 1))
+    append = tokens.append
+    finditer = _TOKENS.finditer
+    for number, line in enumerate(text.split("\n"), start=1):
+        for match in finditer(line):
+            group = match.lastindex
+            if group is None:  # a comment
+                continue
+            if group == 3:
+                return None
+            append((match.group(group), number, match.start() + 1))
     return tokens
 
 

@@ -122,16 +122,16 @@ def parse_source(source: Source, diagnostics: Diagnostics, kind: FileKind | None
     if not source.text.strip() or not _strip_comments(source.text).strip():
         diagnostics.error("E003", "empty file (nothing but white space and comments)", path=source.path)
         return None
+    kind = kind or detect_kind(source.text)
+    tree = parse_well_formed(normalise_newlines(source.text), source.path, kind)
+    if tree is not None:  # its grammar nests `{` three deep at most
+        return tree
     too_deep = _first_too_deep_brace(source.path) if source.text.count("{") > MAX_NESTING else None
     if too_deep is not None:
         diagnostics.error("E106", f"blocks are nested more than {MAX_NESTING} deep", too_deep,
                           notes=[f"no maestroc file needs more than a few levels (`Network {{ Layer {{ Dataflow {{`); "
                                  f"the limit is {MAX_NESTING}"])
         return None
-    kind = kind or detect_kind(source.text)
-    tree = parse_well_formed(normalise_newlines(source.text), source.path, kind)
-    if tree is not None:
-        return tree
     from maestroc.lark_parser import parse_with_lark
 
     return parse_with_lark(source, diagnostics, kind)
