@@ -47,7 +47,7 @@ def dim_name(text: str) -> str:
 
 def number_value(text: str) -> int | float:
     """A NUMBER token's value: an int unless the text has a fraction or an exponent."""
-    return float(text) if any(c in text for c in ".eE") else int(text)
+    return float(text) if "." in text or "e" in text or "E" in text else int(text)
 
 
 def parse_well_formed(text: str, path: str, kind: str) -> ast.SourceFile | None:
@@ -58,7 +58,7 @@ def parse_well_formed(text: str, path: str, kind: str) -> ast.SourceFile | None:
     reader = _Reader(tokens, path)
     try:
         return reader.hardware_file() if kind == "hw" else reader.mapping_file()
-    except (_Unsure, IndexError):  # IndexError: the text ended inside a construct
+    except (_Unsure, IndexError, ValueError):  # the text ended inside a construct (an index or unpacking fails)
         return None
 
 
@@ -205,42 +205,50 @@ class _Reader:
         return ast.Dataflow(tuple(directives), self.span(first, last))
 
     def directive(self) -> ast.MapDirective | ast.ClusterDirective:
-        first = self.tokens[self.at]
+        # The hot path of a large network (a dozen directives a layer): tokens are compared in place.
+        tokens, path = self.tokens, self.path
+        first = tokens[self.at]
+        if tokens[self.at + 1][0] != "(":
+            raise _Unsure
+        self.at += 2
+        size = self.value()
+        if tokens[self.at][0] != ",":
+            raise _Unsure
         self.at += 1
         if first[0] == "Cluster":
-            self.take("(")
-            size = self.value()
-            self.take(",")
-            cluster_type = self.take_matching(_NAME)
-            self.take(")")
-            last = self.take(";")
-            return ast.ClusterDirective(size, cluster_type[0], self.token_span(cluster_type), self.span(first, last))
+            cluster_type, close, last = tokens[self.at:self.at + 3]
+            if close[0] != ")" or last[0] != ";" or not _NAME.fullmatch(cluster_type[0]):
+                raise _Unsure
+            self.at += 3
+            return ast.ClusterDirective(size, cluster_type[0], self.token_span(cluster_type),
+                                        Span(path, first[1], first[2], last[1], last[2] + 1))
         if first[0] not in _MAP_KINDS:
             raise _Unsure
-        self.take("(")
-        size = self.value()
-        self.take(",")
         offset = self.value()
-        self.take(")")
-        dim = self.take_matching(_NAME)
-        last = self.take(";")
+        close, dim, last = tokens[self.at:self.at + 3]
+        if close[0] != ")" or last[0] != ";" or not _NAME.fullmatch(dim[0]):
+            raise _Unsure
+        self.at += 3
         return ast.MapDirective(first[0], size, offset, dim_name(dim[0]),  # type: ignore[arg-type]
-                                self.token_span(dim), self.span(first, last))
+                                Span(path, dim[1], dim[2], dim[1], dim[2] + len(dim[0])),
+                                Span(path, first[1], first[2], last[1], last[2] + 1))
 
     def value(self) -> ast.Value:
         token = self.tokens[self.at]
-        word = token[0]
+        word, line, column = token
         if word == "Sz":  # Lark's lexer reads `Sz` as the keyword wherever a value may start
-            self.at += 1
-            self.take("(")
-            dim = self.take_matching(_NAME)
-            last = self.take(")")
-            return ast.SizeOf(dim_name(dim[0]), self.token_span(dim), self.span(token, last))
+            opening, dim, last = self.tokens[self.at + 1:self.at + 4]
+            if opening[0] != "(" or last[0] != ")" or not _NAME.fullmatch(dim[0]):
+                raise _Unsure
+            self.at += 4
+            return ast.SizeOf(dim_name(dim[0]), self.token_span(dim), Span(self.path, line, column, last[1], last[2] + 1))
         if _NAME.fullmatch(word):
             self.at += 1
-            return ast.ConstRef(word, self.token_span(token))
-        number = self.take_matching(_NUMBER)
-        return ast.Number(number_value(number[0]), self.token_span(number))
+            return ast.ConstRef(word, Span(self.path, line, column, line, column + len(word)))
+        if _NUMBER.fullmatch(word) is None:
+            raise _Unsure
+        self.at += 1
+        return ast.Number(number_value(word), Span(self.path, line, column, line, column + len(word)))
 
     # ---- hardware files (grammar/hw.lark) --------------------------------------------------------
     def hardware_file(self) -> ast.HardwareFile:
