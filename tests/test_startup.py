@@ -82,3 +82,13 @@ def test_plain_printing_is_rich_s_output(monkeypatch: pytest.MonkeyPatch, line: 
         stream = io.StringIO()
         print_diagnostics(subset, stream)
         assert stream.getvalue() == with_rich(subset)
+
+
+def test_main_restores_the_collector_s_thresholds(capsys: pytest.CaptureFixture[str]) -> None:
+    import gc
+
+    from maestroc.cli import main
+
+    before = gc.get_threshold()
+    assert main(["passes"]) == 0
+    assert gc.get_threshold() == before
