@@ -32,6 +32,7 @@ Usage: python bench/compile_bench.py [--shared DIR] [--repeat N] [--compare PYTH
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -98,7 +99,15 @@ def compile_imports(python: str, compile_args: list[str]) -> list[str]:
 
 
 def phases(network: Path, hardware: Path, repeat: int) -> dict[str, float]:
-    """Median CPU seconds of each phase of a compile, in this process (imports timed in a fresh one)."""
+    """Median CPU seconds of each phase of a compile, in a fresh process set up as the command line sets it."""
+    command = [sys.executable, __file__, "--phases-of", str(network), str(hardware), "--repeat", str(repeat)]
+    run = subprocess.run(command, capture_output=True, text=True, check=True, env=ENVIRONMENT)
+    return json.loads(run.stdout)
+
+
+def measure_phases(network: Path, hardware: Path, repeat: int) -> dict[str, float]:
+    """Median CPU seconds of each phase of a compile, in this process (the --phases-of mode)."""
+    from maestroc.cli import YOUNG_COLLECTIONS_EVERY, young_collections_every
     from maestroc.costmodel import structure_of
     from maestroc.diagnostics import Diagnostics
     from maestroc.frontend import load_hardware, load_mapping
@@ -109,22 +118,24 @@ def phases(network: Path, hardware: Path, repeat: int) -> dict[str, float]:
     from maestroc.timing import folded
 
     samples: dict[str, list[float]] = {"parse + checks": [], "passes": [], "cost model": [], "output": []}
-    for _ in range(repeat):
-        structure_of.cache_clear()
-        folded.cache_clear()
-        diagnostics = Diagnostics()
-        start = time.process_time()
-        tree = load_mapping(str(network), diagnostics)
-        spec = load_hardware(str(hardware), diagnostics)
-        parsed = time.process_time()
-        result = run_pipeline(tree, PIPELINE, PassContext(diagnostics, spec))
-        lowered = time.process_time()
-        layers = evaluate_network(result.ir, spec)
-        evaluated = time.process_time()
-        format_csv(result.ir.name, layers)
-        done = time.process_time()
-        for name, seconds in zip(samples, (parsed - start, lowered - parsed, evaluated - lowered, done - evaluated)):
-            samples[name].append(seconds)
+    with young_collections_every(YOUNG_COLLECTIONS_EVERY):  # as during a command
+        for _ in range(repeat):
+            structure_of.cache_clear()
+            folded.cache_clear()
+            diagnostics = Diagnostics()
+            start = time.process_time()
+            tree = load_mapping(str(network), diagnostics)
+            spec = load_hardware(str(hardware), diagnostics)
+            parsed = time.process_time()
+            result = run_pipeline(tree, PIPELINE, PassContext(diagnostics, spec))
+            lowered = time.process_time()
+            layers = evaluate_network(result.ir, spec)
+            evaluated = time.process_time()
+            format_csv(result.ir.name, layers)
+            done = time.process_time()
+            for name, seconds in zip(samples, (parsed - start, lowered - parsed, evaluated - lowered,
+                                               done - evaluated)):
+                samples[name].append(seconds)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
@@ -133,7 +144,11 @@ def main() -> int:
     parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared" / "maestro"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--compare", metavar="PYTHON", help="interpreter of another maestroc installation")
+    parser.add_argument("--phases-of", nargs=2, metavar=("NET.m", "HW.m"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phases_of:  # one network's phases, measured in this fresh process (see phases())
+        print(json.dumps(measure_phases(Path(args.phases_of[0]), Path(args.phases_of[1]), args.repeat)))
+        return 0
     shared = Path(args.shared)
     hardware = shared / "inputs/hw/hw_default.m"
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())

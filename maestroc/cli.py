@@ -39,8 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+YOUNG_COLLECTIONS_EVERY = 50_000  # allocations between two collections of young objects during a command
+
+
 @contextlib.contextmanager
-def _young_collections_every(allocations: int) -> Iterator[None]:
+def young_collections_every(allocations: int) -> Iterator[None]:
     """Python's cycle collector less often while a command runs (restored after, for callers of main).
 
     A run builds tens of thousands of small objects (AST, IR) that all live to its end; collecting young
@@ -56,7 +59,7 @@ def _young_collections_every(allocations: int) -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    with _young_collections_every(50_000):
+    with young_collections_every(YOUNG_COLLECTIONS_EVERY):
         return _main(argv)
 
 
