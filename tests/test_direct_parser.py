@@ -5,7 +5,8 @@ when that one is unsure. The rule that keeps this safe: whenever the direct
 parser returns a tree, Lark parses the text without a single diagnostic into an
 equal tree (same nodes, same spans). Checked on every sample and reference input
 and on mutants of them aimed at the lexical corners (keywords glued to names,
-numbers glued to names, apostrophes, signs, dots, comments, odd white space).
+numbers glued to names, apostrophes, signs, dots, comments, odd white space) and
+at any character.
 """
 
 from __future__ import annotations
@@ -101,9 +102,27 @@ def mutants(draw: st.DrawFn) -> str:
     return "".join(tokens)
 
 
+@st.composite
+def character_mutants(draw: st.DrawFn) -> str:
+    """A sample with characters deleted, inserted (any character, or a corner above) or repeated."""
+    text = draw(st.sampled_from(SAMPLES)).read_text(encoding="utf-8")
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(text) - 1))
+        op = draw(st.sampled_from(["delete", "insert", "repeat"]))
+        if op == "delete":
+            text = text[:i] + text[i + 1:]
+        elif op == "insert":
+            inserted = draw(st.characters(codec="utf-8", exclude_characters="\x00") | st.sampled_from(CORNERS))
+            text = text[:i] + inserted + text[i:]
+        else:
+            j = draw(st.integers(i, min(i + 12, len(text))))
+            text = text[:j] + text[i:j] + text[j:]
+    return text
+
+
 @settings(max_examples=3000 if IN_CI else 400, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(text=mutants(), kind=st.sampled_from(["mapping", "hw"]))
+@given(text=st.one_of(mutants(), character_mutants()), kind=st.sampled_from(["mapping", "hw"]))
 def test_the_direct_parser_answers_only_where_lark_agrees(text: str, kind: str) -> None:
     if not text.strip():
         return  # the empty-file check comes before either parser
