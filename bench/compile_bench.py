@@ -5,10 +5,10 @@ command runs in a fresh process, as a user runs it (start-up and imports
 included), ``--repeat`` times; the median and the spread (min-max) of the wall
 time are printed, and the median CPU time (user + system: what the wall time
 would be on an idle machine, since a compile runs on one core). Each network is
-run with maestroc's cache warm, cold (an empty cache folder for every run: a
-first run ever) and bypassed (``--no-cache``: nothing read or written), and
-beside them the bare interpreter start-up. ``maestroc parse`` and ``lint`` on a
-one-layer file likewise. Every command runs once untimed first, and the runs may
+run with maestroc's cache warm and cold (an empty cache folder for every run: a
+first run ever; also for ``--compare``), and bypassed (``--no-cache``: nothing read
+or written), and beside them the bare interpreter start-up. ``maestroc parse``
+and ``lint`` on a one-layer file likewise. Every command runs once untimed first, and the runs may
 write Python's bytecode caches (PYTHONDONTWRITEBYTECODE is dropped from their
 environment), as an installed package has them. The machine's load average is
 printed before and after: on a shared machine, compare CPU times.
@@ -134,7 +134,7 @@ def measure_phases(network: Path, hardware: Path, repeat: int) -> dict[str, floa
             format_csv(result.ir.name, layers)
             done = time.process_time()
             for name, seconds in zip(samples, (parsed - start, lowered - parsed, evaluated - lowered,
-                                               done - evaluated)):
+                                               done - evaluated), strict=True):
                 samples[name].append(seconds)
     return {name: statistics.median(values) for name, values in samples.items()}
 
@@ -168,7 +168,7 @@ def main() -> int:
         network = shared / "inputs/mapping" / f"{name}.m"
         compile_args = ["compile", str(network), "--hw", str(hardware), "--emit", "csv"]
         commands = {who: [python, "-m", "maestroc", *compile_args] for who, python in pythons.items()}
-        commands["maestroc" + COLD] = commands["maestroc"]
+        commands |= {who + COLD: [python, "-m", "maestroc", *compile_args] for who, python in pythons.items()}
         commands["maestroc --no-cache"] = [sys.executable, "-m", "maestroc", "--no-cache", *compile_args]
         runs = alternate(commands, args.repeat)
         ends[name] = statistics.median(cpu for _, cpu in runs["maestroc"])

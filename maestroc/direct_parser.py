@@ -1,7 +1,7 @@
 """Well-formed text straight to the AST, without Lark: the fast path of :mod:`maestroc.parser`.
 
 Lark's LALR parser builds a parse tree token by token in Python and a Transformer
-then walks it again; on a 288-layer network that is most of a compile's time.
+then walks it again; on a 288-layer network that was half of a compile's time.
 This module reads the same grammars (grammar/dfsl.lark, grammar/hw.lark) with
 one regular expression for all tokens and a recursive-descent reader, and builds
 the very same AST nodes with the very same spans.
@@ -241,7 +241,8 @@ class _Reader:
             if opening[0] != "(" or last[0] != ")" or not _NAME.fullmatch(dim[0]):
                 raise _Unsure
             self.at += 4
-            return ast.SizeOf(dim_name(dim[0]), self.token_span(dim), Span(self.path, line, column, last[1], last[2] + 1))
+            return ast.SizeOf(dim_name(dim[0]), self.token_span(dim),
+                              Span(self.path, line, column, last[1], last[2] + 1))
         if _NAME.fullmatch(word):
             self.at += 1
             return ast.ConstRef(word, Span(self.path, line, column, line, column + len(word)))
