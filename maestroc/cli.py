@@ -10,8 +10,11 @@ Exit status: 0 success, 1 findings at error level (lint), 2 input errors,
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import os
 import sys
+from collections.abc import Iterator
 from typing import Sequence
 
 from maestroc import __version__
@@ -36,7 +39,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+YOUNG_COLLECTIONS_EVERY = 50_000  # allocations between two collections of young objects during a command
+
+
+@contextlib.contextmanager
+def young_collections_every(allocations: int) -> Iterator[None]:
+    """Python's cycle collector less often while a command runs (restored after, for callers of main).
+
+    A run builds tens of thousands of small objects (AST, IR) that all live to its end; collecting young
+    objects every 700 allocations (the default) spends several per cent of a compile walking them.
+    Memory stays bounded: garbage cycles are still collected, after at most ``allocations`` allocations.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(allocations, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    with young_collections_every(YOUNG_COLLECTIONS_EVERY):
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv:  # a bare `maestroc`: show what it can do rather than a usage error

@@ -16,6 +16,7 @@ in colour on a terminal and as plain text elsewhere. Every code is listed in
 from __future__ import annotations
 
 import enum
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Iterable, Iterator
@@ -212,39 +213,40 @@ def render(diagnostic: Diagnostic, sources: SourceRegistry = SOURCES) -> Text:
     from rich.text import Text
 
     text = Text()
-    where = f"{diagnostic.span or diagnostic.path}: " if diagnostic.file else ""
-    text.append(where, style="bold")
-    text.append(f"{diagnostic.severity.value}[{diagnostic.code}]", style=_STYLE[diagnostic.severity])
-    text.append(f": {diagnostic.message}\n", style="bold")
-    if diagnostic.span:
-        _append_snippet(text, diagnostic.span, sources, _STYLE[diagnostic.severity])
-    for span, message in diagnostic.related:
-        text.append(f"{span}: ", style="bold")
-        text.append("note", style=_STYLE[Severity.NOTE])
-        text.append(f": {message}\n")
-        _append_snippet(text, span, sources, _STYLE[Severity.NOTE])
-    for note in diagnostic.notes:
-        text.append("note", style=_STYLE[Severity.NOTE])
-        text.append(f": {note}\n")
-    for help_ in diagnostic.helps:
-        text.append("help", style="bold green")
-        text.append(f": {help_}\n")
+    for part, style in _parts(diagnostic, sources):
+        text.append(part, style=style or None)
     return text
 
 
-def _append_snippet(text: Text, span: Span, sources: SourceRegistry, style: str) -> None:
+def _parts(diagnostic: Diagnostic, sources: SourceRegistry) -> list[tuple[str, str]]:
+    """The diagnostic's text in pieces, each with its rich style ("" for none)."""
+    parts: list[tuple[str, str]] = []
+    where = f"{diagnostic.span or diagnostic.path}: " if diagnostic.file else ""
+    parts.append((where, "bold"))
+    parts.append((f"{diagnostic.severity.value}[{diagnostic.code}]", _STYLE[diagnostic.severity]))
+    parts.append((f": {diagnostic.message}\n", "bold"))
+    if diagnostic.span:
+        _append_snippet(parts, diagnostic.span, sources, _STYLE[diagnostic.severity])
+    for span, message in diagnostic.related:
+        parts += [(f"{span}: ", "bold"), ("note", _STYLE[Severity.NOTE]), (f": {message}\n", "")]
+        _append_snippet(parts, span, sources, _STYLE[Severity.NOTE])
+    for note in diagnostic.notes:
+        parts += [("note", _STYLE[Severity.NOTE]), (f": {note}\n", "")]
+    for help_ in diagnostic.helps:
+        parts += [("help", "bold green"), (f": {help_}\n", "")]
+    return parts
+
+
+def _append_snippet(parts: list[tuple[str, str]], span: Span, sources: SourceRegistry, style: str) -> None:
     line = sources.line(span.path, span.line)
     if line is None:
         return
     line = line.replace("\t", " ")
-    gutter = f"{span.line:>5} | "
-    text.append(gutter, style="blue")
-    text.append(line + "\n")
     start = max(span.column - 1, 0)
     end = span.end_column - 1 if span.end_line == span.line else len(line)
     width = max(end - start, 1)
-    text.append(" " * 5 + " | ", style="blue")
-    text.append(" " * start + "^" * width + "\n", style=style)
+    parts += [(f"{span.line:>5} | ", "blue"), (line + "\n", ""), (" " * 5 + " | ", "blue"),
+              (" " * start + "^" * width + "\n", style)]
 
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: IO[str] | None = None) -> None:
@@ -252,8 +254,30 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: IO[str] | None 
     diagnostics = list(diagnostics)
     if not diagnostics:
         return
+    stream = stream or sys.stderr
+    if _prints_plain(stream):
+        text = "".join(part for diagnostic in diagnostics for part, _ in _parts(diagnostic, SOURCES))
+        if not any(code in text for code in _RICH_REWRITES):
+            stream.write(text)
+            return
     from rich.console import Console
 
-    console = Console(file=stream or sys.stderr, highlight=False, soft_wrap=True, emoji=False)
+    console = Console(file=stream, highlight=False, soft_wrap=True, emoji=False)
     for diagnostic in diagnostics:
         console.print(render(diagnostic), end="")
+
+
+# What rich changes in plain text it prints: tabs (expanded) and these control codes (removed).
+_RICH_REWRITES = ("\t", "\a", "\b", "\v", "\f", "\r")
+
+
+def _prints_plain(stream: IO[str]) -> bool:
+    """True where rich would print no style at all (saving its import, a tenth of a short run): not a terminal,
+    no variable forcing one (TTY_COMPATIBLE, FORCE_COLOR), not a notebook (where rich displays, not writes)."""
+    if os.environ.get("TTY_COMPATIBLE") == "1" or "FORCE_COLOR" in os.environ or "IPython" in sys.modules:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return isatty is None or not isatty()
+    except ValueError:  # a closed stream: rich takes it for no terminal too
+        return True

@@ -11,13 +11,12 @@ column beside a key column folded to MIN_KEY_WIDTH characters.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from rich import box
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.measure import Measurement
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when a table is drawn: a CSV or JSON run never needs it
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.measure import Measurement
+    from rich.table import Table
 
 # Columns are parted by a space of padding and a blank divider (two spaces); the outer edge has neither.
 COLUMN_OVERHEAD = 2
@@ -119,6 +118,10 @@ class FittedTable:
         return bundles
 
     def _table(self, part: list[tuple[int, int]], title: str) -> Table:
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(title=title or None, title_justify="left", box=box.HORIZONTALS,
                       show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
         for index, width in part:
@@ -131,6 +134,8 @@ class FittedTable:
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
         parts = self.parts(options.max_width)
         if self.title:
             yield Text(self.title, style="italic")
@@ -141,5 +146,7 @@ class FittedTable:
             yield Text(note)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+
         full = sum(self._widths(i)[1] + COLUMN_OVERHEAD for i in range(len(self.columns))) + TABLE_OVERHEAD
         return Measurement(min(full, options.max_width), min(full, options.max_width))

@@ -17,7 +17,8 @@ from maestroc.costmodel import shape_key, structure_of
 from maestroc.diagnostics import Diagnostics
 from maestroc.engine import INT64_SAFE, grid_cost
 from maestroc.hardware import HardwareSpec
-from maestroc.parser import NO_CACHE_VARIABLE, _parser, parse_text
+from maestroc.lark_parser import _parser
+from maestroc.parser import NO_CACHE_VARIABLE, parse_text
 from maestroc.passes import PIPELINE
 from maestroc.pipeline import PassContext, run_pipeline
 from maestroc.symbolic import HARDWARE_SYMBOLS, SYMBOLIC, evaluate
@@ -144,9 +145,11 @@ def test_a_damaged_cache_file_is_rebuilt(tmp_path, monkeypatch) -> None:
 def test_no_cache_reads_and_writes_nothing(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv(NO_CACHE_VARIABLE, raising=False)
+    broken = tmp_path / "broken.m"  # a syntax error: only then is Lark (and its table cache) needed
+    broken.write_text(SMALL.read_text().replace(";", "", 1))
     _parser.cache_clear()
     try:
-        assert main(["--no-cache", "parse", str(SMALL)]) == 0
+        assert main(["--no-cache", "parse", str(broken)]) == 2
     finally:
         _parser.cache_clear()
     assert not (tmp_path / "maestroc").exists()

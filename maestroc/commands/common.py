@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from maestroc import ast
-from maestroc.diagnostics import Diagnostics
-from maestroc.frontend import load_hardware
-from maestroc.hardware import HardwareSpec
-from maestroc.layertypes import LAYER_TYPES
-from maestroc.outputs import OutputWriter
+if TYPE_CHECKING:  # every command imports this module: what its functions use is imported when they run
+    from maestroc import ast
+    from maestroc.diagnostics import Diagnostics
+    from maestroc.hardware import HardwareSpec
+    from maestroc.outputs import OutputWriter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -36,6 +36,8 @@ def output_writer(args: argparse.Namespace) -> OutputWriter:
 
     Raises OutputError (which the CLI prints as one line, exit status 2) for a path it must not write.
     """
+    from maestroc.outputs import OutputWriter
+
     inputs: list[str] = []
     for option in args.input_options:
         values = getattr(args, option) or []
@@ -68,6 +70,8 @@ def dataflow_for(assignments: list[str] | None, command: str) -> dict[str, str] 
     for assignment in assignments or []:
         pattern, _, path = assignment.partition("=")
         if not pattern or not path:
+            from maestroc.layertypes import LAYER_TYPES
+
             print(f"maestroc {command}: --dataflow-for {assignment!r}: expected PATTERN=FILE, with PATTERN a layer "
                   f"name, a glob of layer names or a layer type ({', '.join(LAYER_TYPES)})", file=sys.stderr)
             return None
@@ -79,6 +83,7 @@ def load_inputs(network_path: str, hw_path: str | None, diagnostics: Diagnostics
                 dataflow_rules: dict[str, str] | None = None) -> tuple[ast.MappingFile | None, HardwareSpec | None]:
     """The checked network (a model completed by templates, if given) and hardware, as the Python API loads them."""
     from maestroc.api import load_network
+    from maestroc.frontend import load_hardware
 
     tree = load_network(network_path, diagnostics, dataflow, dataflow_rules)
     hardware = load_hardware(hw_path, diagnostics) if hw_path else None

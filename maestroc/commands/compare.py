@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maestroc import ast
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, dataflow_for, output_writer
-from maestroc.diagnostics import Diagnostics, InputError, Span, print_diagnostics
-from maestroc.frontend import load_hardware
-from maestroc.outputs import table_console, table_text
+from maestroc.diagnostics import Diagnostics, InputError, print_diagnostics
 
 if TYPE_CHECKING:
+    from maestroc import ast
     from maestroc.api import CompileResult
+    from maestroc.diagnostics import Span
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -35,13 +34,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--emit", choices=("table", "csv", "best"), default="table",
                    help="the table, the table as CSV, or (with --dataflow) the model file with each layer's "
                         "fastest template written in")
-    p.add_argument("--columns", metavar="LIST", default="runtime,energy", type=_columns,
-                   help="comma-separated metrics per variant (default runtime,energy); from: "
-                        + ", ".join(_metric_names()))
+    columns = p.add_argument("--columns", metavar="LIST", default="runtime,energy", type=_columns,
+                             help="comma-separated metrics per variant (default runtime,energy); from: "
+                                  "%(metric_names)s")
+    columns.metric_names = _MetricNames()  # type: ignore[attr-defined]
     add_output_options(p, inputs=("networks", "hw", "dataflow", "dataflow_for"), metavar="FILE",
                        help="write the table (CSV, or the best model file) to FILE instead of stdout (an existing "
                             "FILE only with --force)")
     p.set_defaults(run=run)
+
+
+class _MetricNames:
+    """The list of metrics in --columns' help, made only when the help is printed (it needs the report module)."""
+
+    def __str__(self) -> str:
+        return ", ".join(_metric_names())
 
 
 def _metric_names() -> list[str]:
@@ -101,6 +108,8 @@ def _of_variant(name: str, diagnostics: Diagnostics) -> Diagnostics:
 
 def run(args: argparse.Namespace) -> int:
     from maestroc.api import load_network
+    from maestroc.frontend import load_hardware
+    from maestroc.outputs import table_console, table_text
     from maestroc.report import render_comparison
     from maestroc.templates import TemplateChoice, assign, load_choice, merged_tree
 

@@ -8,16 +8,15 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from maestroc import ast, install_hint
+from maestroc import install_hint
 from maestroc.commands.common import (EXIT_INPUT, EXIT_OK, add_dataflow_options, add_output_options, dataflow_for,
                                       load_inputs, output_writer)
 from maestroc.diagnostics import Diagnostics, Severity, print_diagnostics
-from maestroc.hardware import HardwareSpec
-from maestroc.ir import NetworkIR, format_network
-from maestroc.outputs import OutputWriter, image_format, table_console, table_text
-from maestroc.sema import MAX_VALUE, check_mapping
 
 if TYPE_CHECKING:
+    from maestroc.hardware import HardwareSpec
+    from maestroc.ir import NetworkIR
+    from maestroc.outputs import OutputWriter
     from maestroc.pipeline import Pass
 
 COST_OUTPUTS = ("report", "csv", "json", "reuse", "plot")
@@ -77,6 +76,9 @@ class _Dumper:
         self.completed: list[str] = []
 
     def _text(self, value: object) -> str:
+        from maestroc import ast
+        from maestroc.ir import NetworkIR, format_network
+
         if isinstance(value, NetworkIR):
             return format_network(value, self.args.layer)
         return ast.format_tree(value)  # type: ignore[arg-type]
@@ -95,6 +97,8 @@ class _Dumper:
             self._emit(f"before {p.name}", value)
 
     def on_after(self, p: Pass, value: object) -> None:
+        from maestroc.ir import NetworkIR
+
         self.completed.append(p.name)
         if self.args.verify_each and isinstance(value, NetworkIR):
             from maestroc.verify import verify
@@ -113,6 +117,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     from maestroc.api import report_capacity
     from maestroc.coverage import network_gaps, report_gaps
     from maestroc.metrics import evaluate_network
+    from maestroc.outputs import image_format, table_console, table_text
     from maestroc.report import (
         csv_notes,
         draw_layers,
@@ -152,8 +157,12 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
 
 
 def run(args: argparse.Namespace) -> int:
+    from maestroc import ast
+    from maestroc.ir import NetworkIR, format_network
+    from maestroc.outputs import image_format
     from maestroc.passes import PASS_NAMES, PIPELINE
     from maestroc.pipeline import PassContext, run_pipeline
+    from maestroc.sema import MAX_VALUE, check_mapping
 
     diagnostics = Diagnostics()
     unknown = [n for n in (args.print_ir_after or []) + (args.print_ir_before or []) + [args.stop_after or ""]

@@ -12,11 +12,9 @@ import sys
 import time
 from collections.abc import Iterator
 
-from maestroc import ast, install_hint
+from maestroc import install_hint
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer
 from maestroc.diagnostics import Diagnostics, print_diagnostics
-from maestroc.frontend import load_file, load_hardware
-from maestroc.hardware import HardwareSpec
 
 EXIT_TERMINATED = 128 + signal.SIGTERM
 SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -113,7 +111,9 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from maestroc import dse_output
+    from maestroc import ast, dse_output
+    from maestroc.frontend import load_file, load_hardware
+    from maestroc.hardware import HardwareSpec
     from maestroc.dse_run import check_limits, explore, nothing_to_explore
     from maestroc.space import SpaceError, finite_positive, load_space
 

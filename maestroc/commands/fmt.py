@@ -17,12 +17,13 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from maestroc.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
 from maestroc.diagnostics import Diagnostics, InputError, print_diagnostics
-from maestroc.fmt import format_text
-from maestroc.outputs import replace_atomically
-from maestroc.parser import Source, read_source, source_from_text
+
+if TYPE_CHECKING:
+    from maestroc.parser import Source
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from maestroc.fmt import format_text
+
     diagnostics = Diagnostics()
     would_change = False
     for path in args.files:
@@ -73,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _read(path: str, diagnostics: Diagnostics) -> Source | None:
     """The file's text, or None (with an E001 diagnostic) for anything that is not a regular file."""
+    from maestroc.parser import read_source, source_from_text
+
     if path == "-":
         return source_from_text(sys.stdin.read(), "<stdin>")
     try:
@@ -88,6 +93,8 @@ def _read(path: str, diagnostics: Diagnostics) -> Source | None:
 def replace_file(path: str, text: str, expected: str) -> bool:
     """Replace the regular file at ``path`` (through symbolic links) with ``text`` atomically, keeping its mode and owner;
     False, writing nothing, if it no longer holds ``expected`` (an editor saved it meanwhile)."""
+    from maestroc.outputs import replace_atomically
+
     target = Path(os.path.realpath(path))
     status = target.stat()
     if not stat.S_ISREG(status.st_mode):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from maestroc import ast
 from maestroc.commands.common import (EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, add_dataflow_options, add_output_options,
                                       dataflow_for, load_inputs, output_writer)
 from maestroc.diagnostics import Diagnostic, Diagnostics, print_diagnostics
-from maestroc.outputs import OutputWriter
+
+if TYPE_CHECKING:
+    from maestroc import ast
+    from maestroc.outputs import OutputWriter
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import TYPE_CHECKING
 
-from maestroc import ast
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK
 from maestroc.diagnostics import Diagnostics, print_diagnostics
-from maestroc.frontend import load_file
+
+if TYPE_CHECKING:
+    from maestroc import ast
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from maestroc import ast
+    from maestroc.frontend import load_file
+
     diagnostics = Diagnostics()
     trees: list[ast.SourceFile] = []
     for path in args.files:
@@ -38,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         for tree in trees:
             sys.stdout.write(ast.format_tree(tree))
     elif args.emit == "json":
+        import json
+
         payload = [ast.to_json(t) for t in trees]
         document = {"files": payload, "diagnostics": [d.to_json() for d in diagnostics]}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
