@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from maestroc.algebra import IntegerAlgebra
-from maestroc.batch_model import BatchModel
+from maestroc.batch_model import BatchModel, presence_groups
 from maestroc.costmodel import TENSORS, shape_key
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
@@ -93,7 +93,8 @@ def evaluate_one_by_one(batch: MappingBatch, hardware: HardwareSpec) -> BatchCos
 
 def _cost_of_rows(rows: list[dict[str, int | float]]) -> BatchCost:
     def column(name: str) -> np.ndarray:
-        return np.array([row[name] for row in rows], dtype=float if name == "energy" else None)
+        kind = float if name == "energy" else (None if rows else np.int64)  # None: int64, or object beyond it
+        return np.array([row[name] for row in rows], dtype=kind)
 
     return BatchCost(runtime=column("runtime"), energy=column("energy"), macs=column("macs"),
                      l1_size=column("l1_size"), l2_size=column("l2_size"),
@@ -101,14 +102,23 @@ def _cost_of_rows(rows: list[dict[str, int | float]]) -> BatchCost:
                      l2_accesses={t: column(f"l2_{t}") for t in TENSORS})
 
 
-def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec) -> BatchCost:
+# Below this many mappings a walk of the cases costs more than evaluating them one by one.
+SMALLEST_BATCH = 16
+
+
+def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec, smallest: int = SMALLEST_BATCH) -> BatchCost:
     """Every mapping of the batch on one hardware design, vectorised (maestroc.batch_model), exact.
 
     Mappings the vectorised form does not cover (a case that computes nothing, M15, or values that
-    could leave int64) are evaluated one by one through compile's path.
+    could leave int64), and groups of fewer than ``smallest`` mappings, are evaluated one by one
+    through compile's path.
     """
-    if len(batch) == 0:
-        return _cost_of_rows([])
+    if len(batch) < max(smallest, 1):
+        return evaluate_one_by_one(batch, hardware)
+    groups = presence_groups(batch)
+    if len(groups) > 1:
+        parts = [(rows, evaluate_batch(_rows(batch, rows), hardware, smallest)) for rows in groups]
+        return _gather(parts, len(batch))
     arrays = BatchModel(batch, hardware)
     if not arrays.int64_safe():
         return evaluate_one_by_one(batch, hardware)
@@ -140,6 +150,26 @@ class _Counts:
 def _full(value: object, length: int) -> np.ndarray:
     """An int or array as an owned array of ``length`` elements."""
     return np.array(np.broadcast_to(value, (length,)))
+
+
+def _rows(batch: MappingBatch, rows: np.ndarray) -> MappingBatch:
+    return MappingBatch(batch.template, batch.sizes[rows], batch.offsets[rows], batch.sub_clusters[rows])
+
+
+def _gather(parts: list[tuple[np.ndarray, BatchCost]], count: int) -> BatchCost:
+    """The costs of the batch's row groups, in the batch's order."""
+    def column(value_of) -> np.ndarray:  # type: ignore[no-untyped-def]
+        values = [value_of(cost) for _, cost in parts]
+        out = np.empty(count, dtype=np.result_type(*values))
+        for (rows, _), value in zip(parts, values):
+            out[rows] = value
+        return out
+
+    return BatchCost(runtime=column(lambda c: c.runtime), energy=column(lambda c: c.energy),
+                     macs=column(lambda c: c.macs), l1_size=column(lambda c: c.l1_size),
+                     l2_size=column(lambda c: c.l2_size),
+                     l1_accesses={t: column(lambda c, t=t: c.l1_accesses[t]) for t in TENSORS},
+                     l2_accesses={t: column(lambda c, t=t: c.l2_accesses[t]) for t in TENSORS})
 
 
 def _overwrite(cost: BatchCost, index: int, row: dict[str, int | float]) -> None:

@@ -24,7 +24,7 @@ are reported as irregular; maestroc.batch evaluates them one by one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 from math import prod
 from typing import TYPE_CHECKING, Any
@@ -59,12 +59,6 @@ class LevelArrays:
     l2_write: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
     l2_req: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
     first_l1_req: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
-
-    def fields(self) -> list[tuple[str, str | None]]:
-        """(attribute, tensor) of every value, for gathering group results into one."""
-        scalars: list[tuple[str, str | None]] = [("runtime", None), ("macs", None)]
-        return scalars + [(name, t) for name in ("l1_read", "l1_write", "l2_read", "l2_write", "l2_req",
-                                                 "first_l1_req") for t in TENSORS]
 
 
 class BatchModel:
@@ -105,58 +99,22 @@ class BatchModel:
 
     def evaluate(self) -> tuple[LevelArrays, np.ndarray]:
         """The top level's results for every mapping, and which mappings are irregular."""
-        everyone = np.arange(len(self.batch))
-        top = self._level(0, everyone, dict(self.analysis.top_dims))
-        return top, self.irregular
+        return self._level(0, dict(self.analysis.top_dims)), self.irregular
 
-    # ---- one level, for some of the batch's mappings ----------------------------------------------
-    def _level(self, level: int, members: np.ndarray, chunk: dict[str, Any]) -> LevelArrays:
-        spec = self.layer.levels[level]
-        everyone = len(members) == len(self.batch)  # members is then the whole batch, in order
-        pick = (lambda value: value) if everyone else (lambda value: _take(value, members))
-        sizes = [pick(self.sizes[c]) for c in self.columns[level]]
-        offsets = [pick(self.offsets[c]) for c in self.columns[level]]
-        parts = pick(self.sub_clusters[level])
-        static = {d: pick(v) for d, v in self.static_dims[level].items()}
-        tables = tables_of(spec.loops, sizes, offsets, static, parts)
-        facts = []
-        for loop, size, offset in zip(spec.loops, sizes, offsets):
-            extent = chunk.get(loop.dim, size)
-            facts.append(spatial_facts(size, offset, extent, parts) if loop.spatial
-                         else temporal_facts(size, offset, extent))
-        # The flags that the model's formulas branch on: equal within a group.
-        flags = [np.broadcast_to(np.asarray(tables.n_edge) == 1, (len(members),))]
-        for loop, fact in zip(spec.loops, facts):
-            flags += [fact[0], fact[1]]
-            if loop.spatial:
-                flags.append(fact[4] & fact[5])
-        signature = np.zeros(len(members), dtype=np.int64)
-        for bit, flag in enumerate(flags):
-            signature |= np.broadcast_to(flag, (len(members),)).astype(np.int64) << bit
-        kinds, group_of = np.unique(signature, return_inverse=True)
-        if len(kinds) == 1:
-            return self._group(level, members, chunk, tables, facts, parts, slice(None))
-        result = LevelArrays()
-        for attribute, tensor in result.fields():
-            _store(result, attribute, tensor, np.zeros(len(members), dtype=np.int64))
-        for kind in range(len(kinds)):
-            rows = np.flatnonzero(group_of == kind)
-            part = self._group(level, members[rows], {d: _take(v, rows) for d, v in chunk.items()},
-                               _tables_rows(tables, rows), [tuple(_take(v, rows) for v in f) for f in facts],
-                               _take(parts, rows), rows)
-            for attribute, tensor in result.fields():
-                _load(result, attribute, tensor)[rows] = _load(part, attribute, tensor)
-        return result
-
-    def _group(self, level: int, members: np.ndarray, chunk: dict[str, Any], tables: Any, facts: list[tuple],
-               parts: np.ndarray, _rows: Any) -> LevelArrays:
-        """Walk the cases of a level for a group of mappings with equal flags."""
+    # ---- one level, for every mapping of the batch -------------------------------------------------
+    def _level(self, level: int, chunk: dict[str, Any]) -> LevelArrays:
+        """Walk the cases of a level, each mapping on its own chunk (``chunk``: ints or arrays)."""
         analysis, alg = self.analysis, self.algebra
         spec = self.layer.levels[level]
         innermost = level == len(self.layer.levels) - 1
-        tables.single_edge = bool(np.all(np.asarray(tables.n_edge) == 1))
-        analysis.tables[level], analysis.parts[level] = tables, parts
-        slots = [self._slots(loop.spatial, fact) for loop, fact in zip(spec.loops, facts)]
+        sizes = [self.sizes[c] for c in self.columns[level]]
+        offsets = [self.offsets[c] for c in self.columns[level]]
+        parts = self.sub_clusters[level]
+        tables = tables_of(spec.loops, sizes, offsets, self.static_dims[level], parts)
+        tables.single_edge = _uniform(np.asarray(tables.n_edge) == 1)
+        slots = [self._slots(loop.spatial, spatial_facts(size, offset, chunk.get(loop.dim, size), parts)
+                             if loop.spatial else temporal_facts(size, offset, chunk.get(loop.dim, size)))
+                 for loop, size, offset in zip(spec.loops, sizes, offsets)]
         first_spatial = next(i for i, loop in enumerate(spec.loops) if loop.spatial)
         result, counts = LevelArrays(), LevelResult()
         floors = None
@@ -166,12 +124,16 @@ class BatchModel:
             occurrences = prod(state.occurrences for state in states)
             if not first and not np.any(occurrences):
                 continue
-            analysis.tables[level], analysis.parts[level] = tables, parts
-            egress = analysis.egress(level, states)
-            macs = analysis.macs(level, states)
-            psum = analysis.partial_sums(level, states)
+            variants = self._variants(states, tables, occurrences)
+
+            def each(formula: Any) -> Any:
+                return self._each(level, tables, parts, variants, formula)
+
+            egress = each(lambda st: analysis.egress(level, st))
+            macs = each(lambda st: analysis.macs(level, st))
+            psum = each(lambda st: analysis.partial_sums(level, st))
             if first:
-                analysis._update_buffers(level, states, chunk, counts)
+                counts = self._buffers(level, tables, parts, variants, chunk)
                 if level == 0:
                     floors = offchip_floors(alg, counts.l2_req)
             result.l2_write["output"] += occurrences * egress
@@ -179,26 +141,20 @@ class BatchModel:
             result.l1_read["output"] += occurrences * macs
             skipped = (np.asarray(occurrences) > 0) & (np.asarray(psum) <= 0)
             if np.any(skipped):  # M15: not mirrored here; these mappings go one by one
-                self.irregular[members[np.broadcast_to(skipped, (len(members),))]] = True
+                self.irregular |= np.broadcast_to(skipped, self.irregular.shape)
             ingress = 0
             for tensor in ("input", "weight"):
-                volume = analysis.ingress(level, states, tensor)
+                volume = each(lambda st: analysis.ingress(level, st, tensor))
                 ingress = ingress + volume
                 result.l2_read[tensor] += occurrences * volume
                 result.l1_read[tensor] += occurrences * macs
             if innermost:
                 compute = alg.cdiv(psum, alg.num_simd_lanes)
             else:
-                chunks = self._sub_chunks(level, states, first_spatial, tables)
-                runtimes = []
-                for key, sub_chunk in chunks:
-                    if key not in sub_results:
-                        sub_results[key] = self._level(level + 1, members, sub_chunk)
-                        analysis.tables[level], analysis.parts[level] = tables, parts
-                    runtimes.append(sub_results[key].runtime)
-                compute = alg.vmax(*runtimes)
+                compute, first_l1 = self._compute(level, states, tables, parts, variants, first_spatial,
+                                                  sub_results)
                 if first:
-                    result.first_l1_req = dict(sub_results[chunks[0][0]].first_l1_req)
+                    result.first_l1_req = first_l1
             delay, _, _ = case_delay(alg, compute, ingress, egress, all(s.position == INIT for s in states),
                                      floors if level == 0 else None)
             result.runtime = result.runtime + occurrences * delay
@@ -213,30 +169,149 @@ class BatchModel:
             result.first_l1_req = dict(counts.l1_req)
         return result
 
-    def _sub_chunks(self, level: int, states: tuple[State, ...], first_spatial: int,
-                    tables: Any) -> list[tuple[tuple, dict[str, Any]]]:
-        """M13: the chunks this case hands to the lower level, each with a key naming it within the group."""
-        analysis = self.analysis
-        spatial_state = states[first_spatial]
-        loop_states = tuple((s.position, s.is_edge) for s in analysis._loop_states(level, states))
-        ee_flags = [False]
-        if spatial_state.is_edge and spatial_state.edge_edge:
-            ee_flags = [True] + ([False] if not tables.single_edge else [])
-        return [((loop_states, ee), dict(analysis.sub_dimensions(level, states, ee))) for ee in ee_flags]
+    # ---- flags: the formulas branch on them, so they run once per combination present --------------
+    def _variants(self, states: tuple[State, ...], tables: Tables, occurrences: Any) -> list[tuple]:
+        """(mask or None, the states with bool flags, single_edge) for each combination of flags of the case.
+
+        Mappings for which the case does not occur (count 0) take the first such mapping's flags, so
+        that they do not add combinations.
+        """
+        flags = [(i, name, value) for i, state in enumerate(states)
+                 for name in ("unrolled", "init_edge", "edge_edge")
+                 if isinstance(value := getattr(state, name), np.ndarray)]
+        single = tables.single_edge
+        if not flags and not isinstance(single, np.ndarray):
+            return [(None, states, single)]
+        code = np.zeros(len(self.batch), dtype=np.int64)
+        columns = [value for _, _, value in flags] + ([single] if isinstance(single, np.ndarray) else [])
+        for bit, value in enumerate(columns):
+            code |= value.astype(np.int64) << bit
+        if isinstance(occurrences, np.ndarray):
+            occurring = np.flatnonzero(occurrences)
+            if len(occurring):
+                code = np.where(occurrences > 0, code, code[occurring[0]])
+        kinds = np.unique(code)
+        variants = []
+        for kind in kinds:
+            chosen = list(states)
+            for bit, (i, name, _) in enumerate(flags):
+                chosen[i] = replace(chosen[i], **{name: bool(kind >> bit & 1)})
+            single_kind = bool(kind >> len(flags) & 1) if isinstance(single, np.ndarray) else single
+            variants.append((None if len(kinds) == 1 else code == kind, tuple(chosen), single_kind))
+        return variants
+
+    def _each(self, level: int, tables: Tables, parts: Any, variants: list[tuple], formula: Any) -> Any:
+        """A formula of the case for every mapping: once per flag combination, merged by the masks."""
+        analysis, single = self.analysis, tables.single_edge
+        merged = None
+        for mask, states, single_kind in variants:
+            tables.single_edge = single_kind
+            analysis.tables[level], analysis.parts[level] = tables, parts
+            value = formula(states)
+            merged = value if mask is None or merged is None else _merge(mask, value, merged)
+        tables.single_edge = single
+        return merged
+
+    def _buffers(self, level: int, tables: Tables, parts: Any, variants: list[tuple],
+                 chunk: dict[str, Any]) -> LevelResult:
+        """M19's buffer needs, taken at the first case."""
+        def needs(states: tuple[State, ...]) -> dict[str, dict[str, Any]]:
+            counts = LevelResult()
+            self.analysis._update_buffers(level, states, chunk, counts)
+            return {"l2_req": counts.l2_req, "l1_req": counts.l1_req, "l2_write": counts.l2_write,
+                    "l2_read": counts.l2_read}
+
+        counts = LevelResult()
+        for name, values in self._each(level, tables, parts, variants, needs).items():
+            setattr(counts, name, values)
+        return counts
+
+    def _compute(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: list[tuple],
+                 first_spatial: int, sub_results: dict[tuple, LevelArrays]) -> tuple[Any, dict[str, Any]]:
+        """M13: the slowest lower-level runtime of the chunks this case hands down, and the first's L1 need.
+
+        At a spatial Edge with a partly filled sub-cluster the lower level runs on the edge-edge
+        chunk, and also on the normal chunk when more than one sub-cluster is active.
+        """
+        spatial = states[first_spatial]
+        edge_edge = spatial.is_edge & spatial.edge_edge  # bools, or arrays of the batch
+        single = tables.single_edge
+        # The chunk depends only on which loops are at an edge (sub_dimensions): Init and Steady hand down the same.
+        edges = tuple((s.position == EDGE, s.init_edge if isinstance(s.init_edge, bool) else id(s.init_edge))
+                      for s in self.analysis._loop_states(level, states))
+
+        def lower(ee: bool) -> LevelArrays:
+            key = (edges, ee)
+            if key not in sub_results:
+                chunk = self._each(level, tables, parts, variants,
+                                   lambda st: dict(self.analysis.sub_dimensions(level, st, ee)))
+                sub_results[key] = self._level(level + 1, chunk)
+            return sub_results[key]
+
+        if not np.any(edge_edge):
+            plain = lower(False)
+            return plain.runtime, dict(plain.first_l1_req)
+        at_edge = lower(True)
+        if np.all(edge_edge) and np.all(single):
+            return at_edge.runtime, dict(at_edge.first_l1_req)
+        plain = lower(False)
+        with_both = self.algebra.vmax(at_edge.runtime, plain.runtime)
+        runtime = np.where(edge_edge, np.where(single, at_edge.runtime, with_both), plain.runtime)
+        first_l1 = {t: np.where(edge_edge, at_edge.first_l1_req[t], plain.first_l1_req[t]) for t in TENSORS}
+        return runtime, first_l1
 
     @staticmethod
     def _slots(spatial: bool, fact: tuple) -> list[State]:
-        """A loop's states for a group: Init, and Steady/Edge where some mapping of the group has them."""
-        unrolled, init_edge, steady, has_steady, has_edge = (_flag(fact[0]), _flag(fact[1]), fact[2], fact[3],
-                                                             fact[4])
-        slots = [State(INIT, 1, unrolled, init_edge, edge_edge=init_edge and spatial)]
+        """A loop's states: Init, and Steady/Edge where some mapping has them (count 0 where one has not)."""
+        unrolled, init_edge, steady, has_steady, has_edge = (_uniform(fact[0]), _uniform(fact[1]), fact[2],
+                                                             fact[3], fact[4])
+        slots = [State(INIT, 1, unrolled, init_edge, edge_edge=init_edge if spatial else False)]
         if np.any(has_steady):
             slots.append(State(STEADY, np.where(has_steady, steady, 0)))
         if np.any(has_edge):
-            edge_edge = spatial and _flag(np.asarray(fact[5])[np.asarray(has_edge, dtype=bool)]
-                                          if np.ndim(has_edge) else fact[5])
+            edge_edge: Any = False
+            if spatial:  # only the mappings with an Edge decide its flag
+                at_edge, flag = np.broadcast_arrays(np.asarray(has_edge, dtype=bool), np.asarray(fact[5]))
+                edge_edge = _uniform(np.where(at_edge, flag, flag.flat[np.argmax(at_edge)]))
             slots.append(State(EDGE, np.asarray(has_edge, dtype=np.int64), edge_edge=edge_edge))
         return slots
+
+
+# A walk's cost per case, in units of one mapping's share of a case (measured: a case's Python overhead is
+# worth about 500 mappings' array work).
+_CASE_OVERHEAD = 500
+
+
+def presence_groups(batch: "MappingBatch") -> list[np.ndarray]:
+    """The batch's rows in groups to walk apart, when that is cheaper than one walk of all their cases.
+
+    One walk enumerates every combination of the states *some* mapping has at the top level; a
+    batch whose mappings have very different states (no Steady here, an Edge there) is cheaper
+    walked per set of states present.
+    """
+    layer, count = batch.template, len(batch)
+    level = layer.levels[0]
+    chunk = dict(LayerAnalysis(layer).top_dims)
+    code = np.zeros(count, dtype=np.int64)
+    cases = np.ones(count, dtype=np.int64)
+    union = 1
+    for bit, (loop, column) in enumerate(zip(level.loops, range(len(level.loops)))):
+        size, offset = batch.sizes[:, column], batch.offsets[:, column]
+        extent = chunk.get(loop.dim, size)
+        fact = spatial_facts(size, offset, extent, batch.sub_clusters[:, 0]) if loop.spatial else \
+            temporal_facts(size, offset, extent)
+        has_steady, has_edge = np.broadcast_to(fact[3], (count,)), np.broadcast_to(fact[4], (count,))
+        code |= (has_steady.astype(np.int64) << (2 * bit)) | (has_edge.astype(np.int64) << (2 * bit + 1))
+        cases *= 1 + has_steady + has_edge
+        union *= 1 + bool(has_steady.any()) + bool(has_edge.any())
+    kinds, group_of = np.unique(code, return_inverse=True)
+    if len(kinds) == 1:
+        return [np.arange(count)]
+    apart = sum(int(cases[group_of == k][0]) * (_CASE_OVERHEAD + int((group_of == k).sum()))
+                for k in range(len(kinds)))
+    if union * (_CASE_OVERHEAD + count) <= apart:
+        return [np.arange(count)]
+    return [np.flatnonzero(group_of == k) for k in range(len(kinds))]
 
 
 def _columns(values: np.ndarray) -> list[Any]:
@@ -244,30 +319,15 @@ def _columns(values: np.ndarray) -> list[Any]:
     return [int(column[0]) if (column == column[0]).all() else column for column in values.T]
 
 
-def _flag(values: Any) -> bool:
-    """A flag that is equal for every mapping of a group, as a bool."""
-    return bool(np.all(values))
+def _uniform(values: Any) -> Any:
+    """A flag as a bool where it is equal for every mapping, else its array."""
+    if not isinstance(values, np.ndarray) or values.ndim == 0:
+        return bool(values)
+    return bool(values[0]) if (values == values[0]).all() else values
 
 
-def _take(value: Any, rows: Any) -> Any:
-    """The rows of a per-mapping array (an int is the same for every mapping)."""
-    return value[rows] if isinstance(value, np.ndarray) and value.ndim else value
-
-
-def _tables_rows(tables: Tables, rows: np.ndarray) -> Tables:
-    def part(values: dict[str, Any]) -> dict[str, Any]:
-        return {d: _take(v, rows) for d, v in values.items()}
-
-    return Tables(part(tables.mapped), part(tables.unique), part(tables.mapped_edge), part(tables.unique_edge),
-                  _take(tables.n_edge, rows), None)
-
-
-def _load(result: LevelArrays, attribute: str, tensor: str | None) -> Any:
-    return getattr(result, attribute) if tensor is None else getattr(result, attribute)[tensor]
-
-
-def _store(result: LevelArrays, attribute: str, tensor: str | None, value: Any) -> None:
-    if tensor is None:
-        setattr(result, attribute, value)
-    else:
-        getattr(result, attribute)[tensor] = value
+def _merge(mask: np.ndarray, value: Any, merged: Any) -> Any:
+    """``value`` where ``mask`` holds, else ``merged``: numbers, arrays, and dicts of them."""
+    if isinstance(value, dict):
+        return {key: _merge(mask, value[key], merged[key]) for key in value}
+    return np.where(mask, value, merged)

@@ -45,8 +45,8 @@ def random_batch(layer: LayerIR, rng: np.random.Generator, count: int) -> Mappin
 
 
 def assert_same(layer: LayerIR, batch: MappingBatch) -> None:
-    fast, reference = evaluate_batch(batch, maestroc.hardware_spec(str(HARDWARE))), \
-        evaluate_one_by_one(batch, maestroc.hardware_spec(str(HARDWARE)))
+    hardware = maestroc.hardware_spec(str(HARDWARE))
+    fast, reference = evaluate_batch(batch, hardware, smallest=1), evaluate_one_by_one(batch, hardware)
     for name in ("runtime", "energy", "macs", "l1_size", "l2_size"):
         assert np.array_equal(getattr(fast, name), getattr(reference, name)), (layer.name, name)
     for tensor in TENSORS:
@@ -101,6 +101,6 @@ def test_member_is_the_mapping_compile_evaluates() -> None:
     layer = result.network.layers[0]
     batch = random_batch(layer, np.random.default_rng(1), 3)
     assert shape_key(member(batch, 0)) == shape_key(layer)
-    cost = evaluate_batch(batch, result.hardware)
+    cost = evaluate_batch(batch, result.hardware, smallest=1)
     assert cost.runtime[0] == result.layers[0].runtime
     assert cost.energy[0] == pytest.approx(sum(result.layers[0].energy_breakdown.values()), rel=0, abs=0)
