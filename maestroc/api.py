@@ -271,3 +271,50 @@ def dse(network: Source, space: Source | None = None, set: str | list[str] | tup
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(str(network))
         return run(path)
+
+
+def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "edp",  # noqa: A001
+        space: Source | None = None, time_budget: float | None = None, max_mappings: int | None = None,
+        templates: list[str] | None = None, stop=None, progress=None):  # type: ignore[no-untyped-def]
+    """Search each layer's mapping space (docs/mapping.md); returns a ``maestroc.mapping.network.MapResult``.
+
+    ``network`` is a model or mapping file (path or text); ``objectives`` one of runtime, energy, edp or a
+    list (the first ranks the best, all of them make the per-layer fronts); ``space`` a mapping-space TOML
+    file; ``time_budget`` seconds for the whole network and ``max_mappings`` per layer stop the search
+    early (the result says so); ``templates`` the sample dataflow files that are baselines and points of the
+    space (default: samples/dataflows of a checkout); ``stop`` a ``threading.Event`` that stops it (the CLI
+    sets it on Ctrl-C); ``progress(layer, mappings)`` is called after each batch. Raises InputError on
+    bad input.
+    """
+    import threading
+    import time
+
+    from maestroc.mapping.network import default_templates, map_network
+    from maestroc.mapping.search import OBJECTIVES, Budget
+    from maestroc.mapping.settings import load_settings
+    from maestroc.mapping.space import SpaceSettings
+    from maestroc.space import SpaceError
+
+    wanted = tuple([objectives] if isinstance(objectives, str) else objectives)
+    diagnostics = Diagnostics()
+    bad = [o for o in wanted if o not in OBJECTIVES]
+    if not wanted or bad or len(set(wanted)) != len(wanted):
+        diagnostics.error("E501", f"objectives: expected distinct names among {', '.join(OBJECTIVES)}, "
+                          f"not {list(wanted)}")
+        raise InputError(diagnostics)
+    spec = hardware_spec(hw)
+    tree = load_network(network, diagnostics)
+    if tree is None:
+        raise InputError(diagnostics)
+    try:
+        settings = load_settings(os.fspath(space)) if space is not None else SpaceSettings()
+        for name, value in (("time budget", time_budget), ("max mappings", max_mappings)):
+            if value is not None and not (isinstance(value, (int, float)) and 0 < value < float("inf")):
+                raise SpaceError(f"{name}: expected a finite number above 0, not {value!r}")
+    except SpaceError as error:
+        raise InputError(error.diagnostics()) from error
+    budget = Budget(deadline=time.monotonic() + time_budget if time_budget is not None else None,
+                    max_mappings=int(max_mappings) if max_mappings is not None else None,
+                    stop=stop if stop is not None else threading.Event())
+    paths = default_templates() if templates is None else [os.fspath(t) for t in templates]
+    return map_network(tree, spec, settings, wanted, budget, paths, progress)

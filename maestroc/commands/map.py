@@ -1,0 +1,131 @@
+"""`maestroc map`: find each layer's best dataflow in a declared mapping space (docs/mapping.md)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Callable
+
+from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer
+
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "map", help="find each layer's best dataflow for a hardware design (the mapper)",
+        description="Search every layer's mapping space (orders, spatial dims, tile and cluster sizes; "
+                    "docs/mapping.md) with the cost model, keep the mappings that pass the lint rules, do the "
+                    "layer's MACs exactly and fit L1/L2, and write the best as an ordinary mapping file.")
+    p.add_argument("network", metavar="NET.m", help="model file (no dataflows) or mapping file (its dataflows are "
+                   "the baseline to beat)")
+    p.add_argument("--hw", metavar="HW.m", help="hardware file (required)")
+    p.add_argument("--objective", action="append", choices=("runtime", "energy", "edp"),
+                   help="what to minimise (default edp); repeat for per-layer Pareto fronts (the first ranks the "
+                        "best)")
+    p.add_argument("--space", metavar="SPACE.toml", help="narrow or widen the mapping space (docs/mapping.md)")
+    p.add_argument("--explain-space", action="store_true", help="print each layer's space and its size; search nothing")
+    p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop after this long, keeping the best so far")
+    p.add_argument("--max-mappings", type=int, metavar="N", help="evaluate at most N mappings per layer")
+    p.add_argument("--templates", metavar="FILE.m", nargs="+",
+                   help="dataflow templates that are baselines and points of the space (default: samples/dataflows)")
+    add_output_options(p, inputs=("network", "hw", "space"), metavar="DIR", folder=True,
+                       help="write mapped.m, summary.json (and front.csv/front.json with several objectives) into "
+                            "DIR, which must be empty unless --force")
+    p.set_defaults(run=run)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[list[int]]:
+    """Ctrl-C and SIGTERM set ``stop``: the search ends after the current batch and keeps the best so far."""
+    caught: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        caught.append(signum)
+        stop.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield caught
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[str, int], None]]:
+    """A rich progress display on a terminal: the layer being searched, mappings evaluated, time."""
+    from rich.console import Console
+    from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(file=sys.stderr)
+    if not console.is_terminal:
+        yield lambda layer, count: None
+        return
+    with Progress(TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} mappings"),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("mapping", total=None)
+        seen: dict[str, None] = {}
+
+        def update(layer: str, count: int) -> None:
+            seen.setdefault(layer)
+            progress.update(task, advance=count, description=f"layer {len(seen)} ({layer})")
+
+        yield update
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from maestroc.api import hardware_spec, load_network
+    from maestroc.diagnostics import Diagnostics, InputError, print_diagnostics
+    from maestroc.mapping.explain import explain_space
+    from maestroc.mapping.settings import load_settings
+    from maestroc.mapping.space import SpaceSettings
+
+    diagnostics = Diagnostics()
+    tree = load_network(args.network, diagnostics)
+    if tree is None:
+        print_diagnostics(diagnostics)
+        return EXIT_INPUT
+    try:
+        settings = load_settings(args.space) if args.space else SpaceSettings()
+        print(explain_space(tree, hardware_spec(args.hw), settings), end="")
+    except InputError as error:
+        print_diagnostics(error.diagnostics)
+        return EXIT_INPUT
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from maestroc.api import map as map_network
+    from maestroc.diagnostics import InputError, print_diagnostics
+    from maestroc.mapping.output import print_table, write_results
+    from maestroc.space import SpaceError
+
+    if args.hw is None:
+        print("maestroc map: give the hardware with --hw HW.m (the best dataflow depends on it)", file=sys.stderr)
+        return EXIT_INPUT
+    writer = output_writer(args)
+    try:
+        if args.explain_space:
+            return _explain(args)
+        stop = threading.Event()
+        with _stop_on_signals(stop) as caught, _progress() as update:
+            result = map_network(args.network, args.hw, objectives=args.objective or ["edp"], space=args.space,
+                                 time_budget=args.time_budget, max_mappings=args.max_mappings,
+                                 templates=args.templates, stop=stop, progress=update)
+    except SpaceError as error:
+        print_diagnostics(error.diagnostics())
+        return EXIT_INPUT
+    except InputError as error:
+        print_diagnostics(error.diagnostics)
+        return EXIT_INPUT
+    if args.output is not None:  # files first: a closed stdout must not lose them
+        writer.prepare_folder(args.output, "-o")
+        write_results(writer, args.output, result)
+    print_table(result)
+    return EXIT_TERMINATED if signal.SIGTERM in caught else EXIT_OK
+

@@ -1,0 +1,140 @@
+"""Mapping a whole network: each distinct layer shape searched once, with its baseline.
+
+The baseline of a layer is the dataflow the input file gives it (a mapping file),
+else the best of the sample templates legal for the layer. Both are also points of
+the search (so the found mapping is never worse than the baseline).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from maestroc import ast
+from maestroc.diagnostics import Diagnostics
+from maestroc.hardware import HardwareSpec
+from maestroc.ir import LayerIR
+from maestroc.mapping.lowering import base_layers
+from maestroc.mapping.search import Budget, Directives, Found, LayerSearch, search_layer
+from maestroc.mapping.space import SpaceSettings
+from maestroc.passes.resolve import lower_directives as resolve_directives
+
+SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "samples" / "dataflows"
+
+
+@dataclass
+class LayerMapping:
+    """One layer's outcome: the search (shared with layers of the same shape) and the baseline."""
+
+    name: str
+    layer_type: str
+    search: LayerSearch
+    baseline: Found | None
+    searched_as: str | None = None  # the layer of the same shape whose search this one reuses
+
+
+@dataclass
+class MapResult:
+    """What ``maestroc map`` found for a network; ``summary()`` is summary.json."""
+
+    tree: ast.MappingFile  # the input, whose text mapped.m edits
+    network: str
+    path: str
+    hardware: HardwareSpec
+    objectives: tuple[str, ...]
+    settings: SpaceSettings
+    layers: list[LayerMapping] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def stopped(self) -> str | None:
+        """Why some layer's search stopped early (None: every space was searched whole)."""
+        return next((m.search.stopped for m in self.layers if m.search.stopped), None)
+
+    @property
+    def evaluated(self) -> int:
+        return sum(m.search.evaluated for m in self.layers if m.searched_as is None)
+
+
+def template_directives(paths: list[str], layer: LayerIR) -> list[tuple[str, Directives]]:
+    """The sample templates that suit the layer's type, resolved for it (``Sz(D)`` evaluated)."""
+    from maestroc.templates import load_template
+
+    out = []
+    for path in paths:
+        template = load_template(path, Diagnostics())
+        if template is None or template.dims_outside(layer.layer_type):
+            continue
+        constants = {c.name: int(c.value.value) for c in template.tree.constants if isinstance(c.value, ast.Number)}
+        directives = resolve_directives(template.dataflow.directives, constants, dict(layer.declared))
+        out.append((os.path.basename(path), tuple(_without_spans(directives))))
+    return out
+
+
+def _without_spans(directives: Directives) -> Directives:
+    from dataclasses import replace
+
+    return tuple(replace(d, span=None) for d in directives)
+
+
+def default_templates() -> list[str]:
+    """The sample dataflows of a source checkout (none when maestroc is installed without them)."""
+    if not SAMPLE_TEMPLATES.is_dir():
+        return []
+    return sorted(str(p) for p in SAMPLE_TEMPLATES.glob("*.m"))
+
+
+def _baseline(search: LayerSearch, objective: str) -> Found | None:
+    """The input's own dataflow when it has one, else the best legal sample template."""
+    if "input" in search.templates:
+        return search.templates["input"]
+    return min((f for f in search.templates.values() if f is not None), key=lambda f: f.values[objective],
+               default=None)
+
+
+def _shape(layer: LayerIR) -> tuple:
+    return (layer.layer_type, layer.dims, layer.stride, layer.tensors)
+
+
+def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
+                objectives: tuple[str, ...], budget: Budget, template_paths: list[str],
+                progress: Callable[[str, int], None] | None = None) -> MapResult:
+    """Search every distinct layer shape of the network; layers of one shape share the result."""
+    start = time.monotonic()
+    network = base_layers(tree, hardware)
+    written = _input_dataflows(tree, hardware)
+    result = MapResult(tree, network.name, tree.path, hardware, objectives, settings)
+    searched: dict[tuple, LayerMapping] = {}
+    for layer in network.layers:
+        own = written.get(layer.name)
+        key = _shape(layer) + ((own,) if own else ())
+        if key in searched:
+            first = searched[key]
+            result.layers.append(LayerMapping(layer.name, layer.layer_type, first.search, first.baseline,
+                                              first.searched_as or first.name))
+            continue
+        candidates = ([("input", own)] if own else []) + \
+            (template_directives(template_paths, layer) if settings.templates else [])
+        search = search_layer(layer, hardware, settings, objectives, budget, candidates,
+                              progress=(lambda n, name=layer.name: progress(name, n)) if progress else None)
+        mapping = LayerMapping(layer.name, layer.layer_type, search, _baseline(search, objectives[0]))
+        searched[key] = mapping
+        result.layers.append(mapping)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _input_dataflows(tree: ast.MappingFile, hardware: HardwareSpec) -> dict[str, Directives]:
+    """The written directives of each layer of a mapping file that are legal (N10), by layer name."""
+    from maestroc.passes import PIPELINE
+    from maestroc.pipeline import PassContext, run_pipeline
+
+    result = run_pipeline(tree, PIPELINE[:1], PassContext(Diagnostics(), hardware))
+    out = {}
+    for layer in result.ir.layers:  # type: ignore[union-attr]
+        if layer.directives:
+            out[layer.name] = _without_spans(layer.directives)
+    return out

@@ -1,0 +1,211 @@
+"""The search over one layer's space: lower a family's rows, evaluate them, filter, keep the best.
+
+The inner loop holds no per-mapping Python object: a family's rows come as a numpy
+table (:meth:`Family.rows`), are lowered to a MappingBatch (:mod:`maestroc.mapping.lowering`),
+evaluated by :func:`maestroc.batch.evaluate_batch`, and filtered and ranked with
+vectorised masks. Only the best mapping and the Pareto front leave the loop.
+
+Validity (docs/mapping.md): the structure is checked once per family with the error
+lint rules on the pipeline's IR of its first member (the size rules hold by
+construction); then each mapping must do the layer's MACs exactly and fit the L1 and
+L2 limits. Each rule's removals are counted, in that order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from maestroc.batch import BatchCost, MappingBatch, evaluate_batch
+from maestroc.coverage import true_macs
+from maestroc.hardware import HardwareSpec
+from maestroc.ir import ClusterMark, LayerIR, Loop
+from maestroc.mapping.lowering import lower_directives, lower_family, written_directives
+from maestroc.mapping.space import Family, SpaceSettings, families
+from maestroc.pareto import pareto_mask
+
+OBJECTIVES = ("runtime", "energy", "edp")
+RULES = ("lint", "macs", "l1", "l2")  # the validity rules, in the order removals are counted
+CHUNK = 1024  # rows per evaluated batch: bounds the memory of a family of any size
+
+Directives = tuple[Loop | ClusterMark, ...]
+
+
+@dataclass
+class Budget:
+    """When a search stops early: a deadline (monotonic seconds), a per-layer cap, or a stop request."""
+
+    deadline: float | None = None
+    max_mappings: int | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def reason(self, evaluated: int) -> str | None:
+        """Why the search must stop now (None: go on)."""
+        if self.stop.is_set():
+            return "interrupted"
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return "time budget"
+        if self.max_mappings is not None and evaluated >= self.max_mappings:
+            return "max mappings"
+        return None
+
+
+@dataclass(frozen=True)
+class Found:
+    """One mapping the search keeps: its written directives, where it came from, and its figures."""
+
+    directives: Directives
+    source: str  # a structure label, or the sample template's file name
+    values: dict[str, float | int]  # runtime, energy, edp, l1_size, l2_size
+
+
+@dataclass
+class LayerSearch:
+    """The outcome of one layer's search (shared by the layers of the same shape)."""
+
+    best: Found | None = None
+    front: list[Found] = field(default_factory=list)
+    evaluated: int = 0
+    valid: int = 0
+    removed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RULES, 0))
+    seconds: float = 0.0
+    templates: dict[str, Found | None] = field(default_factory=dict)  # each template point: its figures, if valid
+    stopped: str | None = None  # why it stopped early (None: the whole space was searched)
+
+
+def objective_table(cost: BatchCost, objectives: tuple[str, ...]) -> np.ndarray:
+    """One column per objective (all minimised), as float64 for ranking.
+
+    Runtimes beyond 2**53 would lose ties in float64; the ranking then stays a correct
+    order up to those ties, and the kept values are recomputed exactly by compile.
+    """
+    columns = {"runtime": cost.runtime.astype(np.float64), "energy": cost.energy.astype(np.float64),
+               "edp": cost.energy.astype(np.float64) * cost.runtime.astype(np.float64)}
+    return np.stack([columns[name] for name in objectives], axis=1)
+
+
+class _Ranking:
+    """The best mapping and the Pareto front so far, over any number of batches."""
+
+    def __init__(self, objectives: tuple[str, ...]) -> None:
+        self.objectives = objectives
+        self.best_value = np.inf
+        self.best: Found | None = None
+        self.front_points = np.zeros((0, len(objectives)))
+        self.front: list[Found] = []
+
+    def offer(self, points: np.ndarray, make: "callable") -> None:  # type: ignore[valid-type]
+        """Rank a batch's valid mappings: ``points`` their objectives, ``make(i)`` the Found of row i."""
+        if not len(points):
+            return
+        first = int(np.argmin(points[:, 0]))
+        if points[first, 0] < self.best_value:
+            self.best_value, self.best = float(points[first, 0]), make(first)
+        if len(self.objectives) < 2:
+            return
+        stacked = np.concatenate([self.front_points, points])
+        keep = pareto_mask(stacked)
+        old = len(self.front_points)
+        kept_old = [self.front[i] for i in range(old) if keep[i]]
+        new_rows = [i - old for i in np.flatnonzero(keep) if i >= old]
+        self.front = kept_old + [make(i) for i in new_rows]
+        self.front_points = stacked[keep]
+
+
+def _figures(cost: BatchCost, index: int) -> dict[str, float | int]:
+    runtime, energy = int(cost.runtime[index]), float(cost.energy[index])
+    return {"runtime": runtime, "energy": energy, "edp": energy * runtime,
+            "l1_size": int(cost.l1_size[index]), "l2_size": int(cost.l2_size[index])}
+
+
+def _valid_mask(cost: BatchCost, macs: int, hardware: HardwareSpec, removed: dict[str, int]) -> np.ndarray:
+    """The mappings that pass every rule; each removal counted under the first rule it fails."""
+    valid = np.ones(len(cost.macs), dtype=bool)
+    for rule, passes in (("macs", cost.macs == macs), ("l1", cost.l1_size <= hardware.l1_size),
+                         ("l2", cost.l2_size <= hardware.l2_size)):
+        removed[rule] += int((valid & ~passes).sum())
+        valid &= passes
+    return valid
+
+
+def _rank_batch(batch: MappingBatch, hardware: HardwareSpec, macs: int, ranking: _Ranking, result: LayerSearch,
+                describe: "callable") -> list[Found]:  # type: ignore[valid-type]
+    """Evaluate one batch and hand its valid mappings to the ranking; ``describe(i)`` is row i's directives.
+
+    Returns the batch's valid mappings as Found when the batch has one row (a template point)."""
+    cost = evaluate_batch(batch, hardware)
+    result.evaluated += len(batch)
+    valid = _valid_mask(cost, macs, hardware, result.removed)
+    rows = np.flatnonzero(valid)
+    result.valid += len(rows)
+    points = objective_table(cost, ranking.objectives)[rows]
+    make = lambda i: Found(*describe(int(rows[i])), _figures(cost, int(rows[i])))  # noqa: E731
+    ranking.offer(points, make)
+    return [make(i) for i in range(len(rows))] if len(batch) == 1 else []
+
+
+def search_layer(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings, objectives: tuple[str, ...],
+                 budget: Budget, templates: list[tuple[str, Directives]] = (),  # type: ignore[assignment]
+                 progress: "callable | None" = None) -> LayerSearch:  # type: ignore[valid-type]
+    """Search ``layer`` (its IR after the tables pass): the sample templates first, then every family."""
+    start = time.monotonic()
+    result = LayerSearch()
+    ranking = _Ranking(objectives)
+    macs = true_macs(layer)
+    for name, directives in templates:
+        if (reason := budget.reason(result.evaluated)) is not None:
+            result.stopped = reason
+            break
+        lowered, diagnostics = lower_directives(layer, directives, hardware)
+        if diagnostics.has_errors:
+            result.removed["lint"] += 1
+            result.templates[name] = None
+            continue
+        found = _rank_batch(_single(lowered), hardware, macs, ranking, result, lambda i, d=directives, n=name: (d, n))
+        result.templates[name] = found[0] if found else None
+    for family in families(layer, hardware.num_pes, settings) if result.stopped is None else ():
+        if not _search_family(family, layer, hardware, budget, macs, ranking, result, progress):
+            break
+    result.best, result.front = ranking.best, ranking.front
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _single(lowered: LayerIR) -> MappingBatch:
+    """A lowered layer as a batch of one (its own sizes)."""
+    from maestroc.costmodel import shape_key
+
+    loops = [loop for level in lowered.levels for loop in level.loops]
+    return MappingBatch(shape_key(lowered), np.array([[loop.size for loop in loops]], dtype=np.int64),
+                        np.array([[loop.offset for loop in loops]], dtype=np.int64),
+                        np.array([[level.sub_clusters for level in lowered.levels]], dtype=np.int64))
+
+
+def _search_family(family: Family, layer: LayerIR, hardware: HardwareSpec, budget: Budget, macs: int,
+                   ranking: _Ranking, result: LayerSearch, progress: "callable | None") -> bool:  # type: ignore[valid-type]
+    """Every row of one family; False when the budget stopped the search."""
+    template = None
+    label = family.structure.label()
+    for begin in range(0, family.size, CHUNK):
+        if (reason := budget.reason(result.evaluated)) is not None:
+            result.stopped = reason
+            return False
+        values = family.rows(begin, min(family.size, begin + CHUNK))
+        if budget.max_mappings is not None:
+            values = values[:budget.max_mappings - result.evaluated]
+        if not len(values):
+            continue
+        if template is None:
+            template, diagnostics = lower_directives(layer, written_directives(family, layer, values[0]), hardware)
+            if diagnostics.has_errors:  # a structure rule fails: the whole family is out
+                result.removed["lint"] += family.size
+                return True
+        batch = lower_family(family, layer, template, values, hardware)
+        _rank_batch(batch, hardware, macs, ranking, result,
+                    lambda i, v=values: (written_directives(family, layer, v[i]), label))
+        if progress is not None:
+            progress(len(values))
+    return True
