@@ -19,13 +19,12 @@ Errors are :class:`maestroc.space.SpaceError` (E501 a wrong value, E502 an unkno
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import replace
 from typing import Any
 
 from maestroc.diagnostics import Span
 from maestroc.mapping.space import SpaceSettings
-from maestroc.space import SpaceError, _key_spans, _read_text
+from maestroc.space import SpaceError, read_toml
 
 KEYS = ("levels", "orders", "order", "spatial", "inner_spatial", "tiles", "inner_tiles", "clusters",
         "same_spatial", "reuse", "templates", "tile_range")
@@ -62,24 +61,18 @@ def _orders(value: Any, span: Span | None) -> tuple[tuple[str, ...], ...]:
 
 def load_settings(path: str) -> SpaceSettings:
     """The settings of a mapping-space file (defaults for the keys it leaves out)."""
-    text = _read_text(path)
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        line, column = getattr(error, "lineno", 1), getattr(error, "colno", 1)
-        raise SpaceError(f"not valid TOML: {error.msg}", Span(path, line, column, line, column + 1)) from error
-    spans = _key_spans(path, text)
+    document, spans = read_toml(path)
     settings = SpaceSettings()
     for key, value in document.items():
         span = spans.get(("", key)) or spans.get((key, ""))
         if key not in KEYS:
             raise SpaceError(f"unknown key {key!r}; keys: {', '.join(KEYS)}", span, code="E502")
-        settings = _apply(settings, key, value, span, spans, path)
+        settings = _apply(settings, key, value, span, spans)
     return settings
 
 
 def _apply(settings: SpaceSettings, key: str, value: Any, span: Span | None,
-           spans: dict[tuple[str, str], Span], path: str) -> SpaceSettings:
+           spans: dict[tuple[str, str], Span]) -> SpaceSettings:
     if key == "levels":
         levels = _whole_numbers(key, value, span)
         if not set(levels) <= {1, 2}:

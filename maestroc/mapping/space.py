@@ -117,7 +117,7 @@ class SpaceSettings:
 
     levels: tuple[int, ...] = (1, 2)
     orders: str = "tiled"  # "tiled": every order of the tiled dims, R/S innermost; "all": every order
-    fixed_orders: tuple[tuple[str, ...], ...] = ()  # orders to use instead (each a permutation of the tiled dims)
+    fixed_orders: tuple[tuple[str, ...], ...] = ()  # orders to use instead, for the layers whose tiled dims they permute
     spatial: tuple[str, ...] = ()  # level-0 spatial dims allowed (empty: every tiled dim)
     inner_spatial: tuple[str, ...] = ()  # level-1 spatial dims allowed (empty: every tiled dim)
     tile_forms: tuple[str, ...] = ("pow2", "full")  # add "divisors" to widen
@@ -154,8 +154,9 @@ def _tiles(layer: LayerIR, dim: str, settings: SpaceSettings) -> tuple[int, ...]
 def _orders(layer: LayerIR, settings: SpaceSettings) -> list[tuple[str, ...]]:
     tiled = tiled_dims(layer)
     windows = tuple(d for d in input_variables(layer) if d not in tiled)
-    if settings.fixed_orders:
-        return [order + windows for order in settings.fixed_orders]
+    fixed = [order for order in settings.fixed_orders if sorted(order) == sorted(tiled)]
+    if fixed:  # the fixed orders that fit the layer (a permutation of its tiled dims); others are for other layers
+        return [order + windows for order in fixed]
     if settings.orders == "all":
         return list(permutations(tiled + windows))
     return [order + windows for order in permutations(tiled)]
