@@ -141,3 +141,12 @@ def test_sigterm_writes_the_best_so_far(tmp_path: Path) -> None:
     document = json.loads((out / "summary.json").read_text())
     assert document["stopped_early"] == "interrupted"
     assert b"stopped early" in stdout
+
+
+def test_a_time_budget_is_shared_by_the_layers_and_every_layer_gets_a_mapping() -> None:
+    start = time.monotonic()
+    result = maestroc.map(ROOT / "samples/networks/vgg16_model.m", "samples/hw/default_256pe.m", time_budget=2)
+    assert time.monotonic() - start < 20
+    assert result.stopped == "time budget"
+    assert all(m.search.best is not None for m in result.layers)
+    assert sum(m.search.evaluated > len(m.search.templates) for m in result.layers if m.searched_as is None) >= 6

@@ -108,9 +108,9 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
     written = _input_dataflows(tree, hardware)
     result = MapResult(tree, network.name, tree.path, hardware, objectives, settings)
     searched: dict[tuple, LayerMapping] = {}
-    for layer in network.layers:
+    keys = [_shape(layer) + ((written[layer.name],) if layer.name in written else ()) for layer in network.layers]
+    for layer, key in zip(network.layers, keys):
         own = written.get(layer.name)
-        key = _shape(layer) + ((own,) if own else ())
         if key in searched:
             first = searched[key]
             result.layers.append(LayerMapping(layer.name, layer.layer_type, first.search, first.baseline,
@@ -118,7 +118,8 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
             continue
         candidates = ([("input", own)] if own else []) + \
             (template_directives(template_paths, layer) if settings.templates else [])
-        search = search_layer(layer, hardware, settings, objectives, budget, candidates,
+        left = len(set(keys) - set(searched))
+        search = search_layer(layer, hardware, settings, objectives, budget.share(left), candidates,
                               progress=(lambda n, name=layer.name: progress(name, n)) if progress else None)
         mapping = LayerMapping(layer.name, layer.layer_type, search, _baseline(search, objectives[0]))
         searched[key] = mapping
@@ -128,7 +129,8 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
 
 
 def _input_dataflows(tree: ast.MappingFile, hardware: HardwareSpec) -> dict[str, Directives]:
-    """The written directives of each layer of a mapping file that are legal (N10), by layer name."""
+    """Each layer's written directives in a mapping file, as resolve lowers them (a layer without a Dataflow
+    has the copy N1 gives it), by layer name; the search checks their legality like any other point."""
     from maestroc.passes import PIPELINE
     from maestroc.pipeline import PassContext, run_pipeline
 

@@ -29,7 +29,8 @@ from maestroc.pareto import pareto_mask
 
 OBJECTIVES = ("runtime", "energy", "edp")
 RULES = ("lint", "macs", "l1", "l2")  # the validity rules, in the order removals are counted
-CHUNK = 1024  # rows per evaluated batch: bounds the memory of a family of any size
+MAX_CHUNK = 16384  # rows per evaluated batch at most: bounds the memory of a family of any size
+BATCH_SECONDS = 0.25  # a batch's target duration: how soon a budget or a stop request is honoured
 
 Directives = tuple[Loop | ClusterMark, ...]
 
@@ -42,15 +43,28 @@ class Budget:
     max_mappings: int | None = None
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def reason(self, evaluated: int) -> str | None:
-        """Why the search must stop now (None: go on)."""
+    def reason(self, evaluated: int, templates: bool = False) -> str | None:
+        """Why the search must stop now (None: go on).
+
+        The template points (a few per layer: the baseline) stop only at ``max_mappings``, so that every
+        layer of a run stopped early still gets the best template as its mapping.
+        """
+        if self.max_mappings is not None and evaluated >= self.max_mappings:
+            return "max mappings"
+        if templates:
+            return None
         if self.stop.is_set():
             return "interrupted"
         if self.deadline is not None and time.monotonic() >= self.deadline:
             return "time budget"
-        if self.max_mappings is not None and evaluated >= self.max_mappings:
-            return "max mappings"
         return None
+
+    def share(self, parts: int) -> "Budget":
+        """This budget for one of ``parts`` searches left: an equal share of the time that remains."""
+        if self.deadline is None:
+            return self
+        now = time.monotonic()
+        return Budget(now + max(self.deadline - now, 0.0) / max(parts, 1), self.max_mappings, self.stop)
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,17 @@ def objective_table(cost: BatchCost, objectives: tuple[str, ...]) -> np.ndarray:
     columns = {"runtime": cost.runtime.astype(np.float64), "energy": cost.energy.astype(np.float64),
                "edp": cost.energy.astype(np.float64) * cost.runtime.astype(np.float64)}
     return np.stack([columns[name] for name in objectives], axis=1)
+
+
+class _Pace:
+    """Batch sizes that take about BATCH_SECONDS at the rate measured so far (16 to MAX_CHUNK rows)."""
+
+    def __init__(self) -> None:
+        self.rows = 64
+
+    def update(self, rows: int, seconds: float) -> None:
+        rate = rows / max(seconds, 1e-6)
+        self.rows = int(min(max(rate * BATCH_SECONDS, 16), MAX_CHUNK, self.rows * 4))
 
 
 class _Ranking:
@@ -156,7 +181,7 @@ def search_layer(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings
     ranking = _Ranking(objectives)
     macs = true_macs(layer)
     for name, directives in templates:
-        if (reason := budget.reason(result.evaluated)) is not None:
+        if (reason := budget.reason(result.evaluated, templates=True)) is not None:
             result.stopped = reason
             break
         lowered, diagnostics = lower_directives(layer, directives, hardware)
@@ -166,8 +191,9 @@ def search_layer(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings
             continue
         found = _rank_batch(_single(lowered), hardware, macs, ranking, result, lambda i, d=directives, n=name: (d, n))
         result.templates[name] = found[0] if found else None
+    pace = _Pace()
     for family in families(layer, hardware.num_pes, settings) if result.stopped is None else ():
-        if not _search_family(family, layer, hardware, budget, macs, ranking, result, progress):
+        if not _search_family(family, layer, hardware, budget, macs, ranking, result, pace, progress):
             break
     result.best, result.front = ranking.best, ranking.front
     result.seconds = time.monotonic() - start
@@ -185,15 +211,20 @@ def _single(lowered: LayerIR) -> MappingBatch:
 
 
 def _search_family(family: Family, layer: LayerIR, hardware: HardwareSpec, budget: Budget, macs: int,
-                   ranking: _Ranking, result: LayerSearch, progress: "callable | None") -> bool:  # type: ignore[valid-type]
-    """Every row of one family; False when the budget stopped the search."""
+                   ranking: _Ranking, result: LayerSearch, pace: _Pace,
+                   progress: "callable | None") -> bool:  # type: ignore[valid-type]
+    """Every row of one family, in batches of ``pace.rows``; False when the budget stopped the search."""
     template = None
     label = family.structure.label()
-    for begin in range(0, family.size, CHUNK):
+    begin = 0
+    while begin < family.size:
         if (reason := budget.reason(result.evaluated)) is not None:
             result.stopped = reason
             return False
-        values = family.rows(begin, min(family.size, begin + CHUNK))
+        started = time.monotonic()
+        end = min(family.size, begin + pace.rows)
+        values = family.rows(begin, end)
+        begin = end
         if budget.max_mappings is not None:
             values = values[:budget.max_mappings - result.evaluated]
         if not len(values):
@@ -206,6 +237,7 @@ def _search_family(family: Family, layer: LayerIR, hardware: HardwareSpec, budge
         batch = lower_family(family, layer, template, values, hardware)
         _rank_batch(batch, hardware, macs, ranking, result,
                     lambda i, v=values: (written_directives(family, layer, v[i]), label))
+        pace.update(len(values), time.monotonic() - started)
         if progress is not None:
             progress(len(values))
     return True
