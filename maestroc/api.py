@@ -273,7 +273,7 @@ def dse(network: Source, space: Source | None = None, set: str | list[str] | tup
         return run(path)
 
 
-def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "edp",  # noqa: A001
+def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "edp",
         space: Source | None = None, time_budget: float | None = None, max_mappings: int | None = None,
         templates: list[str] | None = None, stop=None, progress=None):  # type: ignore[no-untyped-def]
     """Search each layer's mapping space (docs/mapping.md); returns a ``maestroc.mapping.network.MapResult``.

@@ -11,13 +11,13 @@ loop once more at its own level, exactly as MAESTRO does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from maestroc.ir import LayerIR, Loop, NetworkIR
-from maestroc.pipeline import PassContext
 from maestroc.passes.stride import adjust_level
 from maestroc.passes.unroll import unroll_level
+from maestroc.pipeline import PassContext
 
 
 def inherited_positions(upper_dims: Sequence[str], own_dims: Sequence[str]) -> list[int]:

@@ -7,9 +7,10 @@ above. Without a hardware description the counts stay unknown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from math import prod
-from typing import Any, Sequence
+from typing import Any
 
 from maestroc.ir import LayerIR, NetworkIR
 from maestroc.pipeline import PassContext

@@ -15,8 +15,7 @@ from maestroc.batch import member
 from maestroc.costmodel import shape_key
 from maestroc.coverage import true_macs
 from maestroc.diagnostics import Diagnostics, InputError
-from maestroc.mapping.lowering import (base_layers, directive_lines, lower_directives, lower_family,
-                                       written_directives)
+from maestroc.mapping.lowering import base_layers, directive_lines, lower_directives, lower_family, written_directives
 from maestroc.mapping.settings import load_settings
 from maestroc.mapping.space import SpaceSettings, families
 

@@ -7,8 +7,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from typing import Callable
+from collections.abc import Callable, Iterator
 
 from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer
 

@@ -15,8 +15,8 @@ def explain_space(tree: ast.MappingFile, hardware: HardwareSpec, settings: Space
     network = base_layers(tree, hardware)
     paths = default_templates() if templates is None else templates
     lines = [f"mapping space of {network.name} on {hardware.num_pes} PEs (docs/mapping.md)",
-             f"levels {list(settings.levels)}, orders {'fixed' if settings.fixed_orders else repr(settings.orders)}, "
-             f"tile forms {list(settings.tile_forms)}"]
+             (f"levels {list(settings.levels)}, orders {'fixed' if settings.fixed_orders else repr(settings.orders)}, "
+              f"tile forms {list(settings.tile_forms)}")]
     seen: dict[tuple, str] = {}
     total = 0
     for layer in network.layers:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,7 @@ MAX_CHUNK = 16384  # rows per evaluated batch at most: bounds the memory of a fa
 BATCH_SECONDS = 0.25  # a batch's target duration: how soon a budget or a stop request is honoured
 
 Directives = tuple[Loop | ClusterMark, ...]
+Progress = Callable[[int], None]  # called with the mappings of each batch evaluated
 
 
 @dataclass
@@ -59,7 +61,7 @@ class Budget:
             return "time budget"
         return None
 
-    def share(self, parts: int) -> "Budget":
+    def share(self, parts: int) -> Budget:
         """This budget for one of ``parts`` searches left: an equal share of the time that remains."""
         if self.deadline is None:
             return self
@@ -122,7 +124,7 @@ class _Ranking:
         self.front_points = np.zeros((0, len(objectives)))
         self.front: list[Found] = []
 
-    def offer(self, points: np.ndarray, make: "callable") -> None:  # type: ignore[valid-type]
+    def offer(self, points: np.ndarray, make: Callable[[int], Found]) -> None:
         """Rank a batch's valid mappings: ``points`` their objectives, ``make(i)`` the Found of row i."""
         if not len(points):
             return
@@ -157,7 +159,7 @@ def _valid_mask(cost: BatchCost, macs: int, hardware: HardwareSpec, removed: dic
 
 
 def _rank_batch(batch: MappingBatch, hardware: HardwareSpec, macs: int, ranking: _Ranking, result: LayerSearch,
-                describe: "callable") -> list[Found]:  # type: ignore[valid-type]
+                describe: Callable[[int], tuple[Directives, str]]) -> list[Found]:
     """Evaluate one batch and hand its valid mappings to the ranking; ``describe(i)`` is row i's directives.
 
     Returns the batch's valid mappings as Found when the batch has one row (a template point)."""
@@ -167,14 +169,16 @@ def _rank_batch(batch: MappingBatch, hardware: HardwareSpec, macs: int, ranking:
     rows = np.flatnonzero(valid)
     result.valid += len(rows)
     points = objective_table(cost, ranking.objectives)[rows]
-    make = lambda i: Found(*describe(int(rows[i])), _figures(cost, int(rows[i])))  # noqa: E731
+    def make(i: int) -> Found:
+        return Found(*describe(int(rows[i])), _figures(cost, int(rows[i])))
+
     ranking.offer(points, make)
     return [make(i) for i in range(len(rows))] if len(batch) == 1 else []
 
 
 def search_layer(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings, objectives: tuple[str, ...],
-                 budget: Budget, templates: list[tuple[str, Directives]] = (),  # type: ignore[assignment]
-                 progress: "callable | None" = None) -> LayerSearch:  # type: ignore[valid-type]
+                 budget: Budget, templates: Sequence[tuple[str, Directives]] = (),
+                 progress: Progress | None = None) -> LayerSearch:
     """Search ``layer`` (its IR after the tables pass): the sample templates first, then every family."""
     start = time.monotonic()
     result = LayerSearch()
@@ -212,7 +216,7 @@ def _single(lowered: LayerIR) -> MappingBatch:
 
 def _search_family(family: Family, layer: LayerIR, hardware: HardwareSpec, budget: Budget, macs: int,
                    ranking: _Ranking, result: LayerSearch, pace: _Pace,
-                   progress: "callable | None") -> bool:  # type: ignore[valid-type]
+                   progress: Progress | None) -> bool:
     """Every row of one family, in batches of ``pace.rows``; False when the budget stopped the search."""
     template = None
     label = family.structure.label()

@@ -17,10 +17,10 @@ Every written loop's (size, offset) is a function of one choice column:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import permutations
 from math import prod
-from typing import Iterator
 
 import numpy as np
 
