@@ -275,14 +275,15 @@ def dse(network: Source, space: Source | None = None, set: str | list[str] | tup
 
 def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "edp",
         space: Source | None = None, time_budget: float | None = None, max_mappings: int | None = None,
-        templates: list[str] | None = None, stop=None, progress=None):  # type: ignore[no-untyped-def]
+        templates: list[str] | None = None, workers: int = 1, stop=None, progress=None):  # type: ignore[no-untyped-def]
     """Search each layer's mapping space (docs/mapping.md); returns a ``maestroc.mapping.network.MapResult``.
 
     ``network`` is a model or mapping file (path or text); ``objectives`` one of runtime, energy, edp or a
     list (the first ranks the best, all of them make the per-layer fronts); ``space`` a mapping-space TOML
     file; ``time_budget`` seconds for the whole network and ``max_mappings`` per layer stop the search
     early (the result says so); ``templates`` the sample dataflow files that are baselines and points of the
-    space (default: samples/dataflows of a checkout); ``stop`` a ``threading.Event`` that stops it (the CLI
+    space (default: samples/dataflows of a checkout); ``workers`` processes search distinct layer shapes
+    side by side (the result is the same for any count); ``stop`` a ``threading.Event`` that stops it (the CLI
     sets it on Ctrl-C); ``progress(layer, mappings)`` is called after each batch. Raises InputError on
     bad input.
     """
@@ -311,10 +312,12 @@ def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "
         for name, value in (("time budget", time_budget), ("max mappings", max_mappings)):
             if value is not None and not (isinstance(value, (int, float)) and 0 < value < float("inf")):
                 raise SpaceError(f"{name}: expected a finite number above 0, not {value!r}")
+        if type(workers) is not int or workers < 1:
+            raise SpaceError(f"workers: expected a whole number above 0, not {workers!r}")
     except SpaceError as error:
         raise InputError(error.diagnostics()) from error
     budget = Budget(deadline=time.monotonic() + time_budget if time_budget is not None else None,
                     max_mappings=int(max_mappings) if max_mappings is not None else None,
                     stop=stop if stop is not None else threading.Event())
     paths = default_templates() if templates is None else [os.fspath(t) for t in templates]
-    return map_network(tree, spec, settings, wanted, budget, paths, progress)
+    return map_network(tree, spec, settings, wanted, budget, paths, progress, workers)

@@ -150,3 +150,14 @@ def test_a_time_budget_is_shared_by_the_layers_and_every_layer_gets_a_mapping() 
     assert result.stopped == "time budget"
     assert all(m.search.best is not None for m in result.layers)
     assert sum(m.search.evaluated > len(m.search.templates) for m in result.layers if m.searched_as is None) >= 6
+
+
+def test_results_are_the_same_for_any_worker_count() -> None:
+    def figures(workers: int) -> list[tuple]:
+        result = maestroc.map(TINY, HW, objectives=["edp", "runtime"], max_mappings=150, workers=workers)
+        return [(m.name, m.searched_as, m.search.evaluated, m.search.valid, m.search.removed, m.search.best,
+                 m.search.front, m.baseline) for m in result.layers]
+
+    assert figures(1) == figures(2)
+    with pytest.raises(InputError):
+        maestroc.map(TINY, HW, workers=0)

@@ -30,6 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--explain-space", action="store_true", help="print each layer's space and its size; search nothing")
     p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop after this long, keeping the best so far")
     p.add_argument("--max-mappings", type=int, metavar="N", help="evaluate at most N mappings per layer")
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes searching distinct layer shapes side by side (default 1; same result)")
     p.add_argument("--templates", metavar="FILE.m", nargs="+",
                    help="dataflow templates that are baselines and points of the space (default: samples/dataflows)")
     add_output_options(p, inputs=("network", "hw", "space"), metavar="DIR", folder=True,
@@ -115,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         with _stop_on_signals(stop) as caught, _progress() as update:
             result = map_network(args.network, args.hw, objectives=args.objective or ["edp"], space=args.space,
                                  time_budget=args.time_budget, max_mappings=args.max_mappings,
-                                 templates=args.templates, stop=stop, progress=update)
+                                 templates=args.templates, workers=args.workers, stop=stop, progress=update)
     except SpaceError as error:
         print_diagnostics(error.diagnostics())
         return EXIT_INPUT

@@ -101,29 +101,33 @@ def _shape(layer: LayerIR) -> tuple:
 
 def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
                 objectives: tuple[str, ...], budget: Budget, template_paths: list[str],
-                progress: Callable[[str, int], None] | None = None) -> MapResult:
+                progress: Callable[[str, int], None] | None = None, workers: int = 1) -> MapResult:
     """Search every distinct layer shape of the network; layers of one shape share the result."""
     start = time.monotonic()
     network = base_layers(tree, hardware)
     written = _input_dataflows(tree, hardware)
-    result = MapResult(tree, network.name, tree.path, hardware, objectives, settings)
-    searched: dict[tuple, LayerMapping] = {}
     keys = [_shape(layer) + ((written[layer.name],) if layer.name in written else ()) for layer in network.layers]
+    first: dict[tuple, LayerIR] = {}
     for layer, key in zip(network.layers, keys):
-        own = written.get(layer.name)
-        if key in searched:
-            first = searched[key]
-            result.layers.append(LayerMapping(layer.name, layer.layer_type, first.search, first.baseline,
-                                              first.searched_as or first.name))
-            continue
-        candidates = ([("input", own)] if own else []) + \
-            (template_directives(template_paths, layer) if settings.templates else [])
-        left = len(set(keys) - set(searched))
-        search = search_layer(layer, hardware, settings, objectives, budget.share(left), candidates,
-                              progress=(lambda n, name=layer.name: progress(name, n)) if progress else None)
-        mapping = LayerMapping(layer.name, layer.layer_type, search, _baseline(search, objectives[0]))
-        searched[key] = mapping
-        result.layers.append(mapping)
+        first.setdefault(key, layer)
+    tasks = [(layer, tuple(([("input", written[layer.name])] if layer.name in written else []) +
+                           (template_directives(template_paths, layer) if settings.templates else [])))
+             for layer in first.values()]
+    if workers > 1:
+        from maestroc.mapping.parallel import search_shapes
+
+        searches = search_shapes(tasks, hardware, settings, objectives, budget, workers, progress)
+    else:
+        searches = []
+        for left, (layer, candidates) in zip(range(len(tasks), 0, -1), tasks):
+            searches.append(search_layer(layer, hardware, settings, objectives, budget.share(left), candidates,
+                                         progress=(lambda n, name=layer.name: progress(name, n)) if progress else None))
+    by_key = {key: (layer.name, search) for (key, layer), search in zip(first.items(), searches)}
+    result = MapResult(tree, network.name, tree.path, hardware, objectives, settings)
+    for layer, key in zip(network.layers, keys):
+        name, search = by_key[key]
+        result.layers.append(LayerMapping(layer.name, layer.layer_type, search, _baseline(search, objectives[0]),
+                                          None if name == layer.name else name))
     result.seconds = time.monotonic() - start
     return result
 
