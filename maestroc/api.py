@@ -290,34 +290,24 @@ def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "
     import threading
     import time
 
-    from maestroc.mapping.network import default_templates, map_network
-    from maestroc.mapping.search import OBJECTIVES, Budget
-    from maestroc.mapping.settings import load_settings
-    from maestroc.mapping.space import SpaceSettings
-    from maestroc.space import SpaceError
+    from maestroc.mapping.inputs import checked_run_options, map_inputs
+    from maestroc.mapping.network import map_network
+    from maestroc.mapping.search import Budget
 
-    wanted = tuple([objectives] if isinstance(objectives, str) else objectives)
-    diagnostics = Diagnostics()
-    bad = [o for o in wanted if o not in OBJECTIVES]
-    if not wanted or bad or len(set(wanted)) != len(wanted):
-        diagnostics.error("E501", f"objectives: expected distinct names among {', '.join(OBJECTIVES)}, "
-                          f"not {list(wanted)}")
-        raise InputError(diagnostics)
-    spec = hardware_spec(hw)
-    tree = load_network(network, diagnostics)
-    if tree is None:
-        raise InputError(diagnostics)
-    try:
-        settings = load_settings(os.fspath(space)) if space is not None else SpaceSettings()
-        for name, value in (("time budget", time_budget), ("max mappings", max_mappings)):
-            if value is not None and not (isinstance(value, (int, float)) and 0 < value < float("inf")):
-                raise SpaceError(f"{name}: expected a finite number above 0, not {value!r}")
-        if type(workers) is not int or workers < 1:
-            raise SpaceError(f"workers: expected a whole number above 0, not {workers!r}")
-    except SpaceError as error:
-        raise InputError(error.diagnostics()) from error
+    wanted = checked_run_options(objectives, time_budget, max_mappings, workers)
+    given = map_inputs(network, hw, space, templates)
     budget = Budget(deadline=time.monotonic() + time_budget if time_budget is not None else None,
                     max_mappings=int(max_mappings) if max_mappings is not None else None,
                     stop=stop if stop is not None else threading.Event())
-    paths = default_templates() if templates is None else [os.fspath(t) for t in templates]
-    return map_network(tree, spec, settings, wanted, budget, paths, progress, workers)
+    return map_network(given.tree, given.hardware, given.settings, wanted, budget, given.templates, progress,
+                       workers)
+
+
+def map_space(network: Source, hw: Hardware = None, *, space: Source | None = None,
+              templates: list[str] | None = None) -> str:
+    """What ``maestroc map`` would search, per distinct layer shape, with its size (``--explain-space``)."""
+    from maestroc.mapping.explain import explain_space
+    from maestroc.mapping.inputs import map_inputs
+
+    given = map_inputs(network, hw, space, templates)
+    return explain_space(given.tree, given.hardware, given.settings, given.templates)

@@ -161,3 +161,32 @@ def test_results_are_the_same_for_any_worker_count() -> None:
     assert figures(1) == figures(2)
     with pytest.raises(InputError):
         maestroc.map(TINY, HW, workers=0)
+
+
+@pytest.mark.parametrize("hw", ["default_256pe.m", "edge_64pe.m"])
+@pytest.mark.parametrize("network", ["vgg16_model.m", "resnet50_model.m", "mobilenet_v2_model.m"])
+def test_every_layer_is_at_least_as_good_as_its_best_legal_template(network: str, hw: str) -> None:
+    result = maestroc.map(ROOT / "samples/networks" / network, ROOT / "samples/hw" / hw, max_mappings=12)
+    for m in result.layers:
+        assert m.baseline is not None, m.name
+        legal = [f.values["edp"] for f in m.search.templates.values() if f is not None]
+        assert m.baseline.values["edp"] == min(legal)
+        assert m.search.best.values["edp"] <= m.baseline.values["edp"]
+
+
+def test_a_layer_without_a_valid_mapping_is_said_so(tmp_path: Path) -> None:
+    """With no template and a space whose every member exceeds L1, the layer keeps its text and a note."""
+    from maestroc.mapping.output import mapped_text
+
+    hw = {"num_pes": 16, "l1_size": 1, "l2_size": 1 << 20}
+    result = maestroc.map(TINY, hw, templates=[], max_mappings=20)
+    assert all(m.search.best is None and m.search.removed["l1"] + m.search.removed["macs"] ==
+               m.search.evaluated for m in result.layers)
+    text = mapped_text(result)
+    assert text.count("// maestroc map: no valid mapping found") == 5
+    assert text.count("Dataflow {") == Path(TINY).read_text().count("Dataflow {")
+
+
+def test_a_template_that_is_no_template_is_an_input_error(cli) -> None:
+    result = cli("map", TINY, "--hw", HW, "--templates", HW)
+    assert result.code == 2 and "error[" in result.err

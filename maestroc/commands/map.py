@@ -80,20 +80,11 @@ def _progress() -> Iterator[Callable[[str, int], None]]:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from maestroc.api import hardware_spec, load_network
-    from maestroc.diagnostics import Diagnostics, InputError, print_diagnostics
-    from maestroc.mapping.explain import explain_space
-    from maestroc.mapping.settings import load_settings
-    from maestroc.mapping.space import SpaceSettings
+    from maestroc.api import map_space
+    from maestroc.diagnostics import InputError, print_diagnostics
 
-    diagnostics = Diagnostics()
-    tree = load_network(args.network, diagnostics)
-    if tree is None:
-        print_diagnostics(diagnostics)
-        return EXIT_INPUT
     try:
-        settings = load_settings(args.space) if args.space else SpaceSettings()
-        print(explain_space(tree, hardware_spec(args.hw), settings), end="")
+        print(map_space(args.network, args.hw, space=args.space, templates=args.templates), end="")
     except InputError as error:
         print_diagnostics(error.diagnostics)
         return EXIT_INPUT
@@ -104,23 +95,19 @@ def run(args: argparse.Namespace) -> int:
     from maestroc.api import map as map_network
     from maestroc.diagnostics import InputError, print_diagnostics
     from maestroc.mapping.output import print_table, write_results
-    from maestroc.space import SpaceError
 
     if args.hw is None:
         print("maestroc map: give the hardware with --hw HW.m (the best dataflow depends on it)", file=sys.stderr)
         return EXIT_INPUT
+    if args.explain_space:
+        return _explain(args)
     writer = output_writer(args)
+    stop = threading.Event()
     try:
-        if args.explain_space:
-            return _explain(args)
-        stop = threading.Event()
         with _stop_on_signals(stop) as caught, _progress() as update:
             result = map_network(args.network, args.hw, objectives=args.objective or ["edp"], space=args.space,
                                  time_budget=args.time_budget, max_mappings=args.max_mappings,
                                  templates=args.templates, workers=args.workers, stop=stop, progress=update)
-    except SpaceError as error:
-        print_diagnostics(error.diagnostics())
-        return EXIT_INPUT
     except InputError as error:
         print_diagnostics(error.diagnostics)
         return EXIT_INPUT

@@ -5,15 +5,15 @@ from __future__ import annotations
 from maestroc import ast
 from maestroc.hardware import HardwareSpec
 from maestroc.mapping.lowering import base_layers
-from maestroc.mapping.network import default_templates, template_directives
+from maestroc.mapping.network import template_directives
+from maestroc.templates import Template
 from maestroc.mapping.space import SpaceSettings, _orders, _tiles, cluster_candidates, space_size, tiled_dims
 
 
 def explain_space(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
-                  templates: list[str] | None = None) -> str:
+                  templates: list[Template]) -> str:
     """One paragraph per distinct layer shape: dims, tile candidates, orders, clusters, families and size."""
     network = base_layers(tree, hardware)
-    paths = default_templates() if templates is None else templates
     lines = [f"mapping space of {network.name} on {hardware.num_pes} PEs (docs/mapping.md)",
              (f"levels {list(settings.levels)}, orders {'fixed' if settings.fixed_orders else repr(settings.orders)}, "
               f"tile forms {list(settings.tile_forms)}")]
@@ -26,7 +26,7 @@ def explain_space(tree: ast.MappingFile, hardware: HardwareSpec, settings: Space
             continue
         seen[key] = layer.name
         families, rows = space_size(layer, hardware.num_pes, settings)
-        suits = [name for name, _ in template_directives(paths, layer)] if settings.templates else []
+        suits = [name for name, _ in template_directives(templates, layer)] if settings.templates else []
         total += rows + len(suits)
         dims = " ".join(f"{d}={s}" for d, s in layer.dims)
         lines.append(f"\n{layer.name} ({layer.layer_type}: {dims})")

@@ -21,6 +21,7 @@ from maestroc.mapping.lowering import base_layers
 from maestroc.mapping.search import Budget, Directives, Found, LayerSearch, search_layer
 from maestroc.mapping.space import SpaceSettings
 from maestroc.passes.resolve import lower_directives as resolve_directives
+from maestroc.templates import Template
 
 SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "samples" / "dataflows"
 
@@ -59,18 +60,23 @@ class MapResult:
         return sum(m.search.evaluated for m in self.layers if m.searched_as is None)
 
 
-def template_directives(paths: list[str], layer: LayerIR) -> list[tuple[str, Directives]]:
-    """The sample templates that suit the layer's type, resolved for it (``Sz(D)`` evaluated)."""
+def load_templates(paths: list[str], diagnostics: Diagnostics) -> list[Template] | None:
+    """The template files, checked; None (with the diagnostics) when one cannot be read or is no template."""
     from maestroc.templates import load_template
 
+    loaded = [load_template(path, diagnostics) for path in paths]
+    return None if any(t is None for t in loaded) else loaded  # type: ignore[return-value]
+
+
+def template_directives(templates: list[Template], layer: LayerIR) -> list[tuple[str, Directives]]:
+    """The templates that suit the layer's type, resolved for it (``Sz(D)`` evaluated)."""
     out = []
-    for path in paths:
-        template = load_template(path, Diagnostics())
-        if template is None or template.dims_outside(layer.layer_type):
+    for template in templates:
+        if template.dims_outside(layer.layer_type):
             continue
         constants = {c.name: int(c.value.value) for c in template.tree.constants if isinstance(c.value, ast.Number)}
         directives = resolve_directives(template.dataflow.directives, constants, dict(layer.declared))
-        out.append((os.path.basename(path), tuple(_without_spans(directives))))
+        out.append((os.path.basename(template.path), _without_spans(directives)))
     return out
 
 
@@ -100,7 +106,7 @@ def _shape(layer: LayerIR) -> tuple:
 
 
 def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
-                objectives: tuple[str, ...], budget: Budget, template_paths: list[str],
+                objectives: tuple[str, ...], budget: Budget, templates: list[Template],
                 progress: Callable[[str, int], None] | None = None, workers: int = 1) -> MapResult:
     """Search every distinct layer shape of the network; layers of one shape share the result."""
     start = time.monotonic()
@@ -111,7 +117,7 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
     for layer, key in zip(network.layers, keys):
         first.setdefault(key, layer)
     tasks = [(layer, tuple(([("input", written[layer.name])] if layer.name in written else []) +
-                           (template_directives(template_paths, layer) if settings.templates else [])))
+                           (template_directives(templates, layer) if settings.templates else [])))
              for layer in first.values()]
     if workers > 1:
         from maestroc.mapping.parallel import search_shapes

@@ -39,7 +39,7 @@ def mapped_text(result: MapResult) -> str:
     """The input file with every mapped layer's Dataflow replaced or added (other text kept)."""
     tree = result.tree
     lines = list(SOURCES.lines(tree.path))
-    by_name = {m.name: m for m in result.layers if m.search.best is not None}
+    by_name = {m.name: m for m in result.layers}
     layers = [layer for network in tree.networks for layer in network.layers if layer.name in by_name]
     for layer in sorted(layers, key=lambda item: item.span.line, reverse=True):  # bottom up: line numbers hold
         mapping = by_name[layer.name]
@@ -48,6 +48,11 @@ def mapped_text(result: MapResult) -> str:
         anchor = lines[layer.span.line - 1]
         indent = _indent_of(lines[layer.items[0].span.line - 1]) if layer.items and \
             layer.items[0].span.line != layer.span.line else _indent_of(anchor) + "  "
+        if mapping.search.best is None:  # nothing valid was found: the layer stays as it was, and says so
+            note = indent + "// maestroc map: no valid mapping found in the space searched"
+            line = first.line - 1 if first is not None else layer.span.end_line - 1
+            lines.insert(line, note)
+            continue
         block = [indent + _comment(mapping), indent + "Dataflow {"] + \
             [indent + "  " + line for line in directive_lines(mapping.search.best.directives)] + [indent + "}"]
         if first is not None:

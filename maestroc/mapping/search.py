@@ -236,7 +236,7 @@ def _search_family(family: Family, layer: LayerIR, hardware: HardwareSpec, budge
         if template is None:
             template, diagnostics = lower_directives(layer, written_directives(family, layer, values[0]), hardware)
             if diagnostics.has_errors:  # a structure rule fails: the whole family is out
-                result.removed["lint"] += family.size
+                result.removed["lint"] += family.count()
                 return True
         batch = lower_family(family, layer, template, values, hardware)
         _rank_batch(batch, hardware, macs, ranking, result,

@@ -29,6 +29,7 @@ from maestroc.layertypes import SLIDING
 from maestroc.passes.unroll import input_variables
 
 WINDOWS = frozenset(SLIDING.values())  # R, S
+COUNT_CHUNK = 1 << 16  # rows made at once when a family's members are counted
 REUSE = {"Y": "R", "X": "S"}  # a level-1 SpatialMap of Y may be paired with one of R (row-stationary)
 
 
@@ -95,6 +96,13 @@ class Family:
     def size(self) -> int:
         """Rows of the product (members before the ``limits`` filter)."""
         return prod(len(c) for c in self.choices)
+
+    def count(self) -> int:
+        """Members (rows of the product that pass the ``limits``), counted in bounded chunks."""
+        if not self.limits:
+            return self.size
+        return sum(len(self.rows(start, min(self.size, start + COUNT_CHUNK)))
+                   for start in range(0, self.size, COUNT_CHUNK))
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         """Choice values of product rows ``start..stop-1`` (int64, one column per choice), limits applied."""
@@ -223,9 +231,9 @@ def _two_levels(layer: LayerIR, top: tuple[WrittenLoop, ...], inner: str, choice
 
 
 def space_size(layer: LayerIR, num_pes: int, settings: SpaceSettings) -> tuple[int, int]:
-    """(families, product rows) of the generated part of the space, without enumerating members."""
+    """(families, members) of the generated part of the space (the template points not included)."""
     count = rows = 0
     for family in families(layer, num_pes, settings):
         count += 1
-        rows += family.size
+        rows += family.count()
     return count, rows
