@@ -6,8 +6,8 @@ from maestroc import ast
 from maestroc.hardware import HardwareSpec
 from maestroc.mapping.lowering import base_layers
 from maestroc.mapping.network import template_directives
-from maestroc.templates import Template
 from maestroc.mapping.space import SpaceSettings, _orders, _tiles, cluster_candidates, space_size, tiled_dims
+from maestroc.templates import Template
 
 
 def explain_space(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
