@@ -43,6 +43,13 @@ def test_compile_of_mapped_m_gives_every_value_of_summary_json(cli, tmp_path: Pa
     lint = cli("lint", str(out / "mapped.m"), "--hw", hw_path)
     assert "error[" not in lint.out + lint.err
     assert document["stopped_early"] == "max mappings"
+    if network.endswith("_model.m"):  # a model file: each baseline is a sample template, compiled the same
+        templates = {entry["name"]: str(ROOT / "samples/dataflows" / entry["baseline"]["source"])
+                     for entry in document["layers"]}
+        baseline = maestroc.compile(ROOT / "samples/networks" / network, hw=hw_path, dataflow_for=templates)
+        for m, entry in zip(baseline.layers, document["layers"]):
+            assert (m.runtime, m.energy, m.energy * m.runtime) == \
+                tuple(entry["baseline"][key] for key in ("runtime", "energy", "edp"))
 
 
 def test_mapped_m_keeps_every_line_outside_the_dataflow_blocks() -> None:
