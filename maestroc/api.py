@@ -284,7 +284,7 @@ def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "
     early (the result says so); ``templates`` the sample dataflow files that are baselines and points of the
     space (default: samples/dataflows of a checkout); ``workers`` processes search distinct layer shapes
     side by side (the result is the same for any count); ``stop`` a ``threading.Event`` that stops it (the CLI
-    sets it on Ctrl-C); ``progress(layer, mappings)`` is called after each batch. Raises InputError on
+    sets it on Ctrl-C); ``progress(event)`` gets a ``maestroc.mapping.network.MapProgress`` after each batch. Raises InputError on
     bad input.
     """
     import threading

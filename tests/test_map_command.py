@@ -130,11 +130,22 @@ def test_explain_space_prints_sizes(cli) -> None:
 
 def test_a_stop_request_keeps_the_best_so_far() -> None:
     stop = threading.Event()
-    result = maestroc.map(TINY, HW, stop=stop, progress=lambda layer, count: stop.set())
+    events = []
+
+    def progress(event) -> None:  # type: ignore[no-untyped-def]
+        events.append(event)
+        if event.evaluated > 12:  # past the template points: stop during the first layer's grid
+            stop.set()
+
+    result = maestroc.map(TINY, HW, stop=stop, progress=progress)
     assert result.stopped == "interrupted"
     first = result.layers[0].search
-    assert first.stopped == "interrupted" and first.best is not None and first.evaluated <= 1024 + 16
+    assert first.stopped == "interrupted" and first.best is not None and 12 < first.evaluated <= 16384
+    assert all(m.search.best is not None for m in result.layers)  # the template points of every layer
     assert summary(result)["stopped_early"] == "interrupted"
+    finished = [e for e in events if e.finished]
+    assert [e.shape for e in finished] == [0, 1, 2, 3, 4] and all(e.shapes == 5 for e in events)
+    assert [e.evaluated for e in finished] == [m.search.evaluated for m in result.layers]
 
 
 def test_sigterm_writes_the_best_so_far(tmp_path: Path) -> None:

@@ -134,3 +134,11 @@ def test_a_mapping_file_s_own_dataflow_is_the_baseline_and_a_point() -> None:
         assert m.baseline is not None and m.baseline.source == "input"
         assert m.baseline.values["runtime"] == given.runtime and m.baseline.values["energy"] == given.energy
         assert m.search.best.values["edp"] <= m.baseline.values["edp"]
+
+
+def test_a_family_counts_its_members_without_making_them() -> None:
+    layers, spec = _layers(SMALL, SMALL_HW)
+    settings = SpaceSettings(inner_tiles=(), same_spatial=True)
+    for layer in layers:
+        for family in families(layer, spec.num_pes, settings):
+            assert family.count() == len(family.rows(0, family.size))

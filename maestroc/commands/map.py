@@ -58,23 +58,26 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[list[int]]:
 
 
 @contextlib.contextmanager
-def _progress() -> Iterator[Callable[[str, int], None]]:
-    """A rich progress display on a terminal: the layer being searched, mappings evaluated, time."""
+def _progress() -> Iterator[Callable]:
+    """Rich progress bars on a terminal: one for the network's layer shapes, one for the current layer."""
     from rich.console import Console
-    from rich.progress import Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from maestroc.mapping.network import MapProgress
 
     console = Console(file=sys.stderr)
     if not console.is_terminal:
-        yield lambda layer, count: None
+        yield lambda event: None
         return
-    with Progress(TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} mappings"),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
-        task = progress.add_task("mapping", total=None)
-        seen: dict[str, None] = {}
+    with Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[unit]}"), TimeElapsedColumn(), console=console, transient=True) as bars:
+        network = bars.add_task("network", total=None, unit="layer shapes")
+        layer = bars.add_task("", total=None, unit="mappings", visible=False)
 
-        def update(layer: str, count: int) -> None:
-            seen.setdefault(layer)
-            progress.update(task, advance=count, description=f"layer {len(seen)} ({layer})")
+        def update(event: MapProgress) -> None:
+            bars.update(network, total=event.shapes, completed=event.shape + event.finished)
+            bars.update(layer, description=event.layer, total=event.size, completed=event.evaluated,
+                        visible=not event.finished)
 
         yield update
 

@@ -19,11 +19,23 @@ from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
 from maestroc.mapping.lowering import base_layers
 from maestroc.mapping.search import Budget, Directives, Found, LayerSearch, search_layer
-from maestroc.mapping.space import SpaceSettings
+from maestroc.mapping.space import SpaceSettings, space_size
 from maestroc.passes.resolve import lower_directives as resolve_directives
 from maestroc.templates import Template
 
 SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "samples" / "dataflows"
+
+
+@dataclass(frozen=True)
+class MapProgress:
+    """What a progress display needs, after each batch of a shape's search (and when it finishes)."""
+
+    layer: str  # the layer whose shape is being searched
+    shape: int  # its index among the network's distinct shapes (from 0)
+    shapes: int  # distinct shapes of the network
+    evaluated: int  # mappings of this shape evaluated so far
+    size: int  # mappings of this shape's space (at most --max-mappings)
+    finished: bool = False
 
 
 @dataclass
@@ -107,7 +119,7 @@ def _shape(layer: LayerIR) -> tuple:
 
 def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
                 objectives: tuple[str, ...], budget: Budget, templates: list[Template],
-                progress: Callable[[str, int], None] | None = None, workers: int = 1) -> MapResult:
+                progress: Callable[[MapProgress], None] | None = None, workers: int = 1) -> MapResult:
     """Search every distinct layer shape of the network; layers of one shape share the result."""
     start = time.monotonic()
     network = base_layers(tree, hardware)
@@ -119,15 +131,32 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
     tasks = [(layer, tuple(([("input", written[layer.name])] if layer.name in written else []) +
                            (template_directives(templates, layer) if settings.templates else [])))
              for layer in first.values()]
+    sizes = [space_size(layer, hardware.num_pes, settings)[1] + len(candidates) for layer, candidates in tasks]
+    if budget.max_mappings is not None:
+        sizes = [min(size, budget.max_mappings) for size in sizes]
+
+    def report(index: int, evaluated: int, finished: bool = False) -> None:
+        if progress is not None:
+            progress(MapProgress(tasks[index][0].name, index, len(tasks), evaluated, sizes[index], finished))
+
     if workers > 1:
         from maestroc.mapping.parallel import search_shapes
 
-        searches = search_shapes(tasks, hardware, settings, objectives, budget, workers, progress)
+        searches = search_shapes(tasks, hardware, settings, objectives, budget, workers,
+                                 lambda index, search: report(index, search.evaluated, True))
     else:
         searches = []
-        for left, (layer, candidates) in zip(range(len(tasks), 0, -1), tasks):
-            searches.append(search_layer(layer, hardware, settings, objectives, budget.share(left), candidates,
-                                         progress=(lambda n, name=layer.name: progress(name, n)) if progress else None))
+        for index, (layer, candidates) in enumerate(tasks):
+            counted = [0]
+
+            def batch_done(count: int, index: int = index, counted: list[int] = counted) -> None:
+                counted[0] += count
+                report(index, counted[0])
+
+            search = search_layer(layer, hardware, settings, objectives, budget.share(len(tasks) - index),
+                                  candidates, progress=batch_done if progress else None)
+            report(index, search.evaluated, True)
+            searches.append(search)
     by_key = {key: (layer.name, search) for (key, layer), search in zip(first.items(), searches)}
     result = MapResult(tree, network.name, tree.path, hardware, objectives, settings)
     for layer, key in zip(network.layers, keys):

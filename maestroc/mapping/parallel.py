@@ -35,8 +35,9 @@ def _search_task(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings
 
 def search_shapes(tasks: Sequence[ShapeTask], hardware: HardwareSpec, settings: SpaceSettings,
                   objectives: tuple[str, ...], budget: Budget, workers: int,
-                  done: Callable[[str, int], None] | None = None) -> list[LayerSearch]:
-    """Every shape's search over ``workers`` processes, in the order of ``tasks``."""
+                  done: Callable[[int, LayerSearch], None] | None = None) -> list[LayerSearch]:
+    """Every shape's search over ``workers`` processes, in the order of ``tasks``; ``done(index, search)``
+    is called as each finishes."""
     from maestroc.dse_pools import ProcessPool
 
     results: list[LayerSearch | None] = [None] * len(tasks)
@@ -56,7 +57,7 @@ def search_shapes(tasks: Sequence[ShapeTask], hardware: HardwareSpec, settings: 
                 index = running.pop(future)
                 results[index] = future.result()
                 if done is not None:
-                    done(tasks[index][0].name, results[index].evaluated)
+                    done(index, results[index])
     finally:
         pool.close(finished=not running)
     for index, result in enumerate(results):

@@ -195,6 +195,8 @@ def search_layer(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings
             continue
         found = _rank_batch(_single(lowered), hardware, macs, ranking, result, lambda i, d=directives, n=name: (d, n))
         result.templates[name] = found[0] if found else None
+        if progress is not None:
+            progress(1)
     pace = _Pace()
     for family in families(layer, hardware.num_pes, settings) if result.stopped is None else ():
         if not _search_family(family, layer, hardware, budget, macs, ranking, result, pace, progress):

@@ -98,9 +98,17 @@ class Family:
         return prod(len(c) for c in self.choices)
 
     def count(self) -> int:
-        """Members (rows of the product that pass the ``limits``), counted in bounded chunks."""
-        if not self.limits:
-            return self.size
+        """Members (rows of the product that pass the ``limits``).
+
+        Limits on disjoint pairs of columns (the space's case) are counted pair by pair, the other
+        columns multiplying; otherwise the rows are made and counted in bounded chunks.
+        """
+        columns = [c for pair in self.limits for c in pair]
+        if len(set(columns)) == len(columns):
+            total = prod(len(values) for index, values in enumerate(self.choices) if index not in columns)
+            for inner, outer in self.limits:
+                total *= sum(a <= b for a in self.choices[inner] for b in self.choices[outer])
+            return total
         return sum(len(self.rows(start, min(self.size, start + COUNT_CHUNK)))
                    for start in range(0, self.size, COUNT_CHUNK))
 
