@@ -181,6 +181,22 @@ def test_results_are_the_same_for_any_worker_count() -> None:
         maestroc.map(TINY, HW, workers=0)
 
 
+def test_a_dask_cluster_gives_the_same_result() -> None:
+    pytest.importorskip("distributed", reason="the Dask back end needs the optional extra 'distributed'")
+
+    def figures(**where: object) -> list[tuple]:
+        result = maestroc.map(TINY, HW, max_mappings=60, **where)  # type: ignore[arg-type]
+        return [(m.name, m.search.evaluated, m.search.best, m.baseline) for m in result.layers]
+
+    assert figures(dask=True, workers=2) == figures()
+
+
+def test_an_unreachable_scheduler_is_an_input_error(cli) -> None:
+    pytest.importorskip("distributed", reason="the Dask back end needs the optional extra 'distributed'")
+    result = cli("map", TINY, "--hw", HW, "--scheduler", "tcp://127.0.0.1:9", "--scheduler-timeout", "2")
+    assert result.code == 2 and "error[E501]" in result.err and "127.0.0.1:9" in result.err
+
+
 @pytest.mark.parametrize("hw", ["default_256pe.m", "edge_64pe.m"])
 @pytest.mark.parametrize("network", ["vgg16_model.m", "resnet50_model.m", "mobilenet_v2_model.m"])
 def test_every_layer_is_at_least_as_good_as_its_best_legal_template(network: str, hw: str) -> None:

@@ -31,7 +31,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop after this long, keeping the best so far")
     p.add_argument("--max-mappings", type=int, metavar="N", help="evaluate at most N mappings per layer")
     p.add_argument("--workers", type=int, default=1,
-                   help="worker processes searching distinct layer shapes side by side (default 1; same result)")
+                   help="worker processes searching distinct layer shapes side by side (default 1; same result); "
+                        "with --dask, the workers of a local Dask cluster")
+    p.add_argument("--dask", action="store_true", help="search on a local Dask cluster of --workers workers")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="search on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (docs/distributed.md)")
+    p.add_argument("--scheduler-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="give up on a --scheduler that does not answer as Dask within this time (default 10)")
     p.add_argument("--templates", metavar="FILE.m", nargs="+",
                    help="dataflow templates that are baselines and points of the space (default: samples/dataflows)")
     add_output_options(p, inputs=("network", "hw", "space"), metavar="DIR", folder=True,
@@ -110,7 +116,9 @@ def run(args: argparse.Namespace) -> int:
         with _stop_on_signals(stop) as caught, _progress() as update:
             result = map_network(args.network, args.hw, objectives=args.objective or ["edp"], space=args.space,
                                  time_budget=args.time_budget, max_mappings=args.max_mappings,
-                                 templates=args.templates, workers=args.workers, stop=stop, progress=update)
+                                 templates=args.templates, workers=args.workers, dask=args.dask,
+                                 scheduler=args.scheduler, scheduler_timeout=args.scheduler_timeout, stop=stop,
+                                 progress=update)
     except InputError as error:
         print_diagnostics(error.diagnostics)
         return EXIT_INPUT

@@ -9,6 +9,7 @@ from maestroc import ast
 from maestroc.diagnostics import Diagnostics, InputError
 from maestroc.hardware import HardwareSpec
 from maestroc.mapping.network import default_templates, load_templates
+from maestroc.mapping.parallel import Workers
 from maestroc.mapping.search import OBJECTIVES
 from maestroc.mapping.settings import load_settings
 from maestroc.mapping.space import SpaceSettings
@@ -45,8 +46,9 @@ def map_inputs(network: object, hw: object, space: object | None, templates: lis
 
 
 def checked_run_options(objectives: str | list[str] | tuple[str, ...], time_budget: object, max_mappings: object,
-                        workers: object) -> tuple[str, ...]:
-    """The objectives as a tuple, with the budgets and the worker count checked; InputError (E501) if wrong."""
+                        workers: object, scheduler_timeout: object = 10.0) -> tuple[str, ...]:
+    """The objectives as a tuple, with the budgets, the worker count and the scheduler timeout checked;
+    InputError (E501) if one is wrong."""
     wanted = tuple([objectives] if isinstance(objectives, str) else objectives)
     problems = []
     if not wanted or any(o not in OBJECTIVES for o in wanted) or len(set(wanted)) != len(wanted):
@@ -55,6 +57,9 @@ def checked_run_options(objectives: str | list[str] | tuple[str, ...], time_budg
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not 0 < value < float("inf")):
             problems.append(f"{name}: expected a finite number above 0, not {value!r}")
+    if isinstance(scheduler_timeout, bool) or not isinstance(scheduler_timeout, (int, float)) \
+            or not 0 < scheduler_timeout < float("inf"):
+        problems.append(f"scheduler timeout: expected a finite number above 0, not {scheduler_timeout!r}")
     if type(workers) is not int or workers < 1:
         problems.append(f"workers: expected a whole number above 0, not {workers!r}")
     if problems:
@@ -63,3 +68,18 @@ def checked_run_options(objectives: str | list[str] | tuple[str, ...], time_budg
             diagnostics.error("E501", problem)
         raise InputError(diagnostics)
     return wanted
+
+
+def worker_pool(workers: Workers):  # type: ignore[no-untyped-def]
+    """The started pool of a parallel run; InputError when dask is missing or its scheduler unreachable."""
+    from maestroc import install_hint
+
+    try:
+        return workers.pool()
+    except ImportError:
+        message = f"--dask/--scheduler need dask: {install_hint('distributed')}"
+    except OSError as error:
+        message = str(error)
+    diagnostics = Diagnostics()
+    diagnostics.error("E501", message)
+    raise InputError(diagnostics)

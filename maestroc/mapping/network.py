@@ -119,8 +119,11 @@ def _shape(layer: LayerIR) -> tuple:
 
 def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
                 objectives: tuple[str, ...], budget: Budget, templates: list[Template],
-                progress: Callable[[MapProgress], None] | None = None, workers: int = 1) -> MapResult:
-    """Search every distinct layer shape of the network; layers of one shape share the result."""
+                progress: Callable[[MapProgress], None] | None = None, pool=None) -> MapResult:  # type: ignore[no-untyped-def]
+    """Search every distinct layer shape of the network; layers of one shape share the result.
+
+    With a ``pool`` (maestroc.mapping.parallel.Workers.pool()), the shapes are searched on it, side by side.
+    """
     start = time.monotonic()
     network = base_layers(tree, hardware)
     written = _input_dataflows(tree, hardware)
@@ -139,10 +142,10 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
         if progress is not None:
             progress(MapProgress(tasks[index][0].name, index, len(tasks), evaluated, sizes[index], finished))
 
-    if workers > 1:
+    if pool is not None:
         from maestroc.mapping.parallel import search_shapes
 
-        searches = search_shapes(tasks, hardware, settings, objectives, budget, workers,
+        searches = search_shapes(tasks, hardware, settings, objectives, budget, pool,
                                  lambda index, search: report(index, search.evaluated, True))
     else:
         searches = []
