@@ -217,7 +217,9 @@ def test_a_layer_without_a_valid_mapping_is_said_so(tmp_path: Path) -> None:
     assert all(m.search.best is None and m.search.removed["l1"] + m.search.removed["macs"] ==
                m.search.evaluated for m in result.layers)
     text = mapped_text(result)
-    assert text.count("// maestroc map: no valid mapping found") == 5
+    assert text.count("// maestroc map: no valid mapping found for layer") == 5
+    assert "// maestroc map: no valid mapping found for layer `conv_3x3` in the space searched (summary.json says " \
+           "why)\n  Layer conv_3x3 {" in text
     assert text.count("Dataflow {") == Path(TINY).read_text().count("Dataflow {")
 
 

@@ -49,9 +49,8 @@ def mapped_text(result: MapResult) -> str:
         indent = _indent_of(lines[layer.items[0].span.line - 1]) if layer.items and \
             layer.items[0].span.line != layer.span.line else _indent_of(anchor) + "  "
         if mapping.search.best is None:  # nothing valid was found: the layer stays as it was, and says so
-            note = indent + "// maestroc map: no valid mapping found in the space searched"
-            line = first.line - 1 if first is not None else layer.span.end_line - 1
-            lines.insert(line, note)
+            lines.insert(layer.span.line - 1, _indent_of(anchor) + f"// maestroc map: no valid mapping found for "
+                         f"layer `{layer.name}` in the space searched (summary.json says why)")
             continue
         block = [indent + _comment(mapping), indent + "Dataflow {"] + \
             [indent + "  " + line for line in directive_lines(mapping.search.best.directives)] + [indent + "}"]
