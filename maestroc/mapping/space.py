@@ -26,6 +26,7 @@ import numpy as np
 
 from maestroc.ir import LayerIR
 from maestroc.layertypes import SLIDING
+from maestroc.passes.stride import strided
 from maestroc.passes.unroll import input_variables
 
 WINDOWS = frozenset(SLIDING.values())  # R, S
@@ -206,15 +207,41 @@ def families(layer: LayerIR, num_pes: int, settings: SpaceSettings) -> Iterator[
             for spatial in outer_spatial:
                 top = tuple(_loop(layer, d, d == spatial, columns.get(d)) for d in order)
                 if count == 1:
-                    yield Family(Structure((top,)), tuple(choices), tuple(tiles))
+                    yield Family(Structure((top,)), _distinct_windows(layer, choices, columns), tuple(tiles))
                     continue
                 if not clusters:
                     continue
                 for inner in inner_spatial:
                     if inner == spatial and not settings.same_spatial:
                         continue
-                    yield from _two_levels(layer, top, inner, tuple(choices), tuple(tiles), columns, clusters,
-                                           settings)
+                    yield from _two_levels(layer, top, inner, _distinct_windows(layer, choices, columns, inner),
+                                           tuple(tiles), columns, clusters, settings)
+
+
+def _distinct_windows(layer: LayerIR, choices: list[tuple[int, ...]], columns: dict[str, int],
+                      keep: str | None = None) -> tuple[tuple[int, ...], ...]:
+    """The choices without the strided ``Y``/``X`` output tiles that lower to the loop of a smaller tile.
+
+    With a stride ``s``, the stride rule (docs/passes.md N7) maps several written forms ``(t + R - 1, t)``
+    to one loop; level 1 inherits that loop, so the members differ only in text: their IR, hence every
+    figure, is the same. Only the first tile of each such group is kept. A column bounded by a limit
+    (``keep``: the level-0 tile of level 1's spatial dim) is left whole, since the limit reads the tile.
+    """
+    out = list(choices)
+    dims = layer.dim_table()
+    for dim, window in SLIDING.items():
+        stride = layer.stride_of(dim)
+        if dim not in columns or dim == keep or stride == 1 or layer.layer_type == "GEMM":
+            continue
+        seen: set[tuple[int, int]] = set()
+        kept = []
+        for tile in out[columns[dim]]:
+            loop = strided(tile + dims[window] - 1, tile, stride, dims[window], True)
+            if loop not in seen:
+                seen.add(loop)
+                kept.append(tile)
+        out[columns[dim]] = tuple(kept)
+    return tuple(out)
 
 
 def _two_levels(layer: LayerIR, top: tuple[WrittenLoop, ...], inner: str, choices: tuple[tuple[int, ...], ...],
