@@ -224,5 +224,5 @@ def test_a_layer_without_a_valid_mapping_is_said_so(tmp_path: Path) -> None:
 
 
 def test_a_template_that_is_no_template_is_an_input_error(cli) -> None:
-    result = cli("map", TINY, "--hw", HW, "--templates", HW)
+    result = cli("map", TINY, "--hw", HW, "--template", HW)
     assert result.code == 2 and "error[" in result.err

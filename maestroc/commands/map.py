@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--explain-space", action="store_true", help="print each layer's space and its size; search nothing")
     p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop after this long, keeping the best so far")
     p.add_argument("--max-mappings", type=int, metavar="N", help="evaluate at most N mappings per layer")
-    p.add_argument("--workers", type=int, default=1,
+    p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="worker processes searching distinct layer shapes side by side (default 1; same result); "
                         "with --dask, the workers of a local Dask cluster")
     p.add_argument("--dask", action="store_true", help="search on a local Dask cluster of --workers workers")
@@ -38,8 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="search on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (docs/distributed.md)")
     p.add_argument("--scheduler-timeout", type=float, default=10.0, metavar="SECONDS",
                    help="give up on a --scheduler that does not answer as Dask within this time (default 10)")
-    p.add_argument("--templates", metavar="FILE.m", nargs="+",
-                   help="dataflow templates that are baselines and points of the space (default: samples/dataflows)")
+    p.add_argument("--template", dest="templates", metavar="FILE.m", action="append",
+                   help="a dataflow template that is a baseline and a point of the space (repeat; default: the "
+                        "templates of samples/dataflows; `templates = false` in --space uses none)")
     add_output_options(p, inputs=("network", "hw", "space"), metavar="DIR", folder=True,
                        help="write mapped.m, summary.json (and front.csv/front.json with several objectives) into "
                             "DIR, which must be empty unless --force")

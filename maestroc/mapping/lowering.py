@@ -22,7 +22,6 @@ import numpy as np
 
 from maestroc import ast
 from maestroc.batch import MappingBatch
-from maestroc.costmodel import shape_key
 from maestroc.diagnostics import Diagnostics
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import ClusterMark, LayerIR, Loop, NetworkIR
@@ -122,7 +121,8 @@ def lowered_levels(family: Family, layer: LayerIR, values: np.ndarray) -> list[l
 
 def lower_family(family: Family, layer: LayerIR, template: LayerIR, values: np.ndarray,
                  hardware: HardwareSpec) -> MappingBatch:
-    """The family's rows ``values`` as a MappingBatch on ``template`` (the pipeline's IR of one member)."""
+    """The family's rows ``values`` as a MappingBatch on ``template`` (the pipeline's IR of one member,
+    as :func:`maestroc.costmodel.shape_key` gives it: one object for all the family's batches)."""
     levels = lowered_levels(family, layer, values)
     expected = [[(loop.dim, loop.spatial) for loop in level.loops] for level in template.levels]
     got = [[(dim, spatial) for dim, spatial, _, _ in level] for level in levels]
@@ -132,7 +132,7 @@ def lower_family(family: Family, layer: LayerIR, template: LayerIR, values: np.n
     offsets = np.stack([column[3] for level in levels for column in level], axis=1)
     counts = sub_cluster_counts(hardware.num_pes, [values[:, c] for c in family.cluster_columns])
     sub_clusters = np.stack([np.broadcast_to(np.asarray(c, dtype=np.int64), (len(values),)) for c in counts], axis=1)
-    return MappingBatch(shape_key(template), sizes.astype(np.int64), offsets.astype(np.int64), sub_clusters)
+    return MappingBatch(template, sizes.astype(np.int64), offsets.astype(np.int64), sub_clusters)
 
 
 def directive_lines(directives: tuple[Loop | ClusterMark, ...]) -> list[str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from maestroc.batch import BatchCost, MappingBatch, evaluate_batch
+from maestroc.costmodel import shape_key
 from maestroc.coverage import true_macs
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import ClusterMark, LayerIR, Loop
@@ -208,8 +209,6 @@ def search_layer(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings
 
 def _single(lowered: LayerIR) -> MappingBatch:
     """A lowered layer as a batch of one (its own sizes)."""
-    from maestroc.costmodel import shape_key
-
     loops = [loop for level in lowered.levels for loop in level.loops]
     return MappingBatch(shape_key(lowered), np.array([[loop.size for loop in loops]], dtype=np.int64),
                         np.array([[loop.offset for loop in loops]], dtype=np.int64),
@@ -240,6 +239,7 @@ def _search_family(family: Family, layer: LayerIR, hardware: HardwareSpec, budge
             if diagnostics.has_errors:  # a structure rule fails: the whole family is out
                 result.removed["lint"] += family.count()
                 return True
+            template = shape_key(template)
         batch = lower_family(family, layer, template, values, hardware)
         _rank_batch(batch, hardware, macs, ranking, result,
                     lambda i, v=values: (written_directives(family, layer, v[i]), label))
