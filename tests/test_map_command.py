@@ -163,11 +163,12 @@ def test_sigterm_writes_the_best_so_far(tmp_path: Path) -> None:
 
 def test_a_time_budget_is_shared_by_the_layers_and_every_layer_gets_a_mapping() -> None:
     start = time.monotonic()
-    result = maestroc.map(ROOT / "samples/networks/vgg16_model.m", "samples/hw/default_256pe.m", time_budget=2)
-    assert time.monotonic() - start < 20
+    result = maestroc.map(ROOT / "samples/networks/vgg16_model.m", "samples/hw/default_256pe.m", time_budget=6)
+    assert time.monotonic() - start < 30
     assert result.stopped == "time budget"
     assert all(m.search.best is not None for m in result.layers)
-    assert sum(m.search.evaluated > len(m.search.templates) for m in result.layers if m.searched_as is None) >= 6
+    first = result.layers[0].search  # its share is 6 s / 12 shapes: without sharing it would take all 6 s
+    assert first.evaluated > len(first.templates) and first.seconds < 4
 
 
 def test_results_are_the_same_for_any_worker_count() -> None:

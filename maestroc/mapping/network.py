@@ -1,7 +1,7 @@
 """Mapping a whole network: each distinct layer shape searched once, with its baseline.
 
-The baseline of a layer is the dataflow the input file gives it (a mapping file),
-else the best of the sample templates legal for the layer. Both are also points of
+The baseline of a layer is the dataflow the input file gives it (a mapping file)
+when that one is valid, else the best of the sample templates valid for the layer. Both are also points of
 the search (so the found mapping is never worse than the baseline).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from maestroc import ast
@@ -21,7 +21,7 @@ from maestroc.mapping.lowering import base_layers
 from maestroc.mapping.search import Budget, Directives, Found, LayerSearch, search_layer
 from maestroc.mapping.space import SpaceSettings, space_size
 from maestroc.passes.resolve import lower_directives as resolve_directives
-from maestroc.templates import Template
+from maestroc.templates import Template, load_template
 
 SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "samples" / "dataflows"
 
@@ -51,7 +51,7 @@ class LayerMapping:
 
 @dataclass
 class MapResult:
-    """What ``maestroc map`` found for a network; ``summary()`` is summary.json."""
+    """What ``maestroc map`` found for a network (``maestroc.mapping.output.summary`` makes summary.json)."""
 
     tree: ast.MappingFile  # the input, whose text mapped.m edits
     network: str
@@ -74,8 +74,6 @@ class MapResult:
 
 def load_templates(paths: list[str], diagnostics: Diagnostics) -> list[Template] | None:
     """The template files, checked; None (with the diagnostics) when one cannot be read or is no template."""
-    from maestroc.templates import load_template
-
     loaded = [load_template(path, diagnostics) for path in paths]
     return None if any(t is None for t in loaded) else loaded  # type: ignore[return-value]
 
@@ -93,8 +91,6 @@ def template_directives(templates: list[Template], layer: LayerIR) -> list[tuple
 
 
 def _without_spans(directives: Directives) -> Directives:
-    from dataclasses import replace
-
     return tuple(replace(d, span=None) for d in directives)
 
 
@@ -106,8 +102,8 @@ def default_templates() -> list[str]:
 
 
 def _baseline(search: LayerSearch, objective: str) -> Found | None:
-    """The input's own dataflow when it has one, else the best legal sample template."""
-    if "input" in search.templates:
+    """The input's own dataflow when it has a valid one, else the best valid sample template."""
+    if search.templates.get("input") is not None:
         return search.templates["input"]
     return min((f for f in search.templates.values() if f is not None), key=lambda f: f.values[objective],
                default=None)
