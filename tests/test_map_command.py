@@ -148,11 +148,27 @@ def test_a_stop_request_keeps_the_best_so_far() -> None:
     assert [e.evaluated for e in finished] == [m.search.evaluated for m in result.layers]
 
 
+def _wait_for_handler(pid: int, signum: int, timeout: float = 60) -> None:
+    """Until process ``pid`` catches ``signum`` (Linux: the SigCgt mask of /proc/PID/status)."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        time.sleep(5)
+        return
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        caught = next((line.split()[1] for line in status.read_text().splitlines() if line.startswith("SigCgt")), "0")
+        if int(caught, 16) >> (signum - 1) & 1:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} never caught signal {signum}")
+
+
 def test_sigterm_writes_the_best_so_far(tmp_path: Path) -> None:
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "maestroc", "map", TINY, "--hw", HW, "-o", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-    time.sleep(4)
+    _wait_for_handler(process.pid, signal.SIGTERM)
+    time.sleep(1)  # into the search
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM, stderr
