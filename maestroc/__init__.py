@@ -18,7 +18,8 @@ def install_hint(extra: str) -> str:
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
-    """``maestroc.compile``, ``maestroc.dse``, ``maestroc.map`` and ``maestroc.InputError`` for notebooks, imported on first use."""
+    """``maestroc.compile``, ``maestroc.dse``, ``maestroc.map`` and ``maestroc.InputError`` for notebooks,
+    imported on first use."""
     if name in ("compile", "dse", "map", "hardware_spec"):
         from maestroc import api
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from maestroc.ir import LayerIR, Level, Loop, NetworkIR
 from maestroc.layertypes import SLIDING
 from maestroc.pipeline import PassContext
@@ -24,17 +22,17 @@ from maestroc.pipeline import PassContext
 def strided(size: Any, offset: Any, stride: int, window: int, top_level: bool) -> tuple[Any, Any]:
     """The rule itself on a loop's (size, offset): ints, or numpy arrays of many loops (the mapper's).
 
-    Where ``size < window`` (or the stride is 1) the loop is left as it is.
+    Where ``size < window`` (or the stride is 1) the loop is left as it is. The choice is made by
+    multiplying with the two conditions (a bool, or a bool array), so the same integer arithmetic serves
+    one loop and many without importing numpy here (every command imports the passes).
     """
     if stride == 1:
         return size, offset
     out = (size + stride - window) // stride
     new_size = out * min(stride, window) + max(window - stride, 0)
     new_offset = out * window if not top_level and window < stride else out * stride
-    applies = size >= window
-    if isinstance(applies, np.ndarray):
-        return np.where(applies, new_size, size), np.where(applies, new_offset, offset)
-    return (new_size, new_offset) if applies else (size, offset)
+    applies, kept = size >= window, size < window
+    return new_size * applies + size * kept, new_offset * applies + offset * kept
 
 
 def adjust(loop: Loop, stride: int, window: int, top_level: bool) -> Loop:

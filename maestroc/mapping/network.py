@@ -115,7 +115,8 @@ def _shape(layer: LayerIR) -> tuple:
 
 def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
                 objectives: tuple[str, ...], budget: Budget, templates: list[Template],
-                progress: Callable[[MapProgress], None] | None = None, pool=None) -> MapResult:  # type: ignore[no-untyped-def]
+                progress: Callable[[MapProgress], None] | None = None,
+                pool=None) -> MapResult:  # type: ignore[no-untyped-def]
     """Search every distinct layer shape of the network; layers of one shape share the result.
 
     With a ``pool`` (maestroc.mapping.parallel.Workers.pool()), the shapes are searched on it, side by side.

@@ -134,7 +134,8 @@ class SpaceSettings:
 
     levels: tuple[int, ...] = (1, 2)
     orders: str = "tiled"  # "tiled": every order of the tiled dims, R/S innermost; "all": every order
-    fixed_orders: tuple[tuple[str, ...], ...] = ()  # orders to use instead, for the layers whose tiled dims they permute
+    fixed_orders: tuple[tuple[str, ...], ...] = ()  # orders to use instead, for the layers whose tiled dims
+    # they permute
     spatial: tuple[str, ...] = ()  # level-0 spatial dims allowed (empty: every tiled dim)
     inner_spatial: tuple[str, ...] = ()  # level-1 spatial dims allowed (empty: every tiled dim)
     tile_forms: tuple[str, ...] = ("pow2", "full")  # add "divisors" to widen
