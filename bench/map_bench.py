@@ -22,7 +22,6 @@ Usage: python bench/map_bench.py [--repeat 3] [--mappings 2000] [--baseline-mapp
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import statistics
 import sys
@@ -37,7 +36,7 @@ from maestroc.api import hardware_spec, load_network
 from maestroc.diagnostics import Diagnostics
 from maestroc.engine import clear_caches
 from maestroc.mapping.lowering import base_layers, directive_lines, lower_directives, written_directives
-from maestroc.mapping.network import MapResult
+from maestroc.mapping.output import totals
 from maestroc.mapping.search import Budget, search_layer
 from maestroc.mapping.space import SpaceSettings, families
 
@@ -126,23 +125,6 @@ def search_overhead(layer, spec, count: int) -> float:  # type: ignore[no-untype
         search.evaluate_batch = real
 
 
-def single_template_total(result: MapResult) -> float | None:
-    """The best network EDP with one template per layer type, the same for all layers of the type."""
-    kinds = sorted({m.layer_type for m in result.layers})
-    names = {kind: sorted({n for m in result.layers if m.layer_type == kind for n in m.search.templates})
-             for kind in kinds}
-    best = None
-    for choice in itertools.product(*(names[kind] for kind in kinds)):
-        chosen = dict(zip(kinds, choice))
-        found = [m.search.templates.get(chosen[m.layer_type]) for m in result.layers]
-        if any(f is None for f in found):
-            continue
-        runtime = sum(f.values["runtime"] for f in found)
-        energy = sum(f.values["energy"] for f in found)
-        best = energy * runtime if best is None else min(best, energy * runtime)
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -174,14 +156,11 @@ def main() -> None:
         wall = time.perf_counter() - start
         state = f"stopped early ({result.stopped})" if result.stopped else "whole space"
         print(f"\n{network}: {wall:.1f} s wall, {result.evaluated:,} mappings evaluated, {state}")
-        best = sum(m.search.best.values["energy"] for m in result.layers) * \
-            sum(m.search.best.values["runtime"] for m in result.layers)
-        per_layer = sum(m.baseline.values["energy"] for m in result.layers) * \
-            sum(m.baseline.values["runtime"] for m in result.layers)
-        single = single_template_total(result)
-        gain = f"{single / best:.3f}x" if single else "- (no template suits every layer of a type)"
-        print(f"  network EDP {best:.4g}; gain over the best single template: {gain}")
-        print(f"  gain over the best template per layer: {per_layer / best:.3f}x")
+        total = totals(result)
+        gain = total["edp_gain_over_best_single_template"]
+        print(f"  network EDP {total['best']['edp']:.4g}; gain over the best single template: "
+              f"{f'{gain:.3f}x' if gain else '- (no template is valid for every layer of a type)'}")
+        print(f"  gain over the best template per layer: {total['edp_gain_over_best_template_per_layer']:.3f}x")
         worse = [m.name for m in result.layers if m.search.best.values["edp"] > m.baseline.values["edp"]]
         print(f"  layers worse than their best template: {len(worse)}")
 

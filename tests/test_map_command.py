@@ -40,6 +40,10 @@ def test_compile_of_mapped_m_gives_every_value_of_summary_json(cli, tmp_path: Pa
     runtime = sum(m.runtime for m in compiled.layers)
     energy = sum(m.energy for m in compiled.layers)
     assert document["totals"]["best"] == {"runtime": runtime, "energy": energy, "edp": energy * runtime}
+    single = document["totals"]["best_single_template"]
+    if network == "vgg16_model.m":  # CONV and GEMM: one template each
+        assert set(single["templates"]) == {"CONV", "GEMM"}
+        assert document["totals"]["edp_gain_over_best_single_template"] == single["edp"] / (energy * runtime)
     lint = cli("lint", str(out / "mapped.m"), "--hw", hw_path)
     assert "error[" not in lint.out + lint.err
     assert document["stopped_early"] == "max mappings"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from dataclasses import asdict
 
@@ -95,17 +96,49 @@ def summary(result: MapResult) -> dict[str, object]:
             "mappings_evaluated": result.evaluated, "seconds": round(result.seconds, 3)}
 
 
+def _network(found: list[Found | None]) -> dict[str, object] | None:
+    """Network runtime and energy (sums over layers, in layer order) and EDP (their product); None if a
+    layer has no figures."""
+    if not found or any(f is None for f in found):
+        return None
+    runtime = sum(f.values["runtime"] for f in found)  # type: ignore[union-attr]
+    energy = sum(f.values["energy"] for f in found)  # type: ignore[union-attr]
+    return {"runtime": runtime, "energy": energy, "edp": energy * runtime}
+
+
+def best_single_template(result: MapResult) -> tuple[dict[str, str], dict[str, object]] | None:
+    """The sample templates, one per layer type and the same for every layer of that type, that give the
+    lowest network EDP, with the network figures; None when no template is valid for every layer of a type."""
+    kinds = sorted({m.layer_type for m in result.layers})
+    names = {kind: sorted({name for m in result.layers if m.layer_type == kind for name in m.search.templates
+                           if name != "input"}) for kind in kinds}
+    best = None
+    for choice in itertools.product(*(names[kind] for kind in kinds)):
+        chosen = dict(zip(kinds, choice))
+        figures = _network([m.search.templates.get(chosen[m.layer_type]) for m in result.layers])
+        if figures is not None and (best is None or figures["edp"] < best[1]["edp"]):  # type: ignore[operator]
+            best = (chosen, figures)
+    return best
+
+
 def totals(result: MapResult) -> dict[str, object]:
-    """Network runtime and energy (sums over layers, in layer order) and their product; same for the baseline."""
-    out: dict[str, object] = {}
-    for key, pick in (("best", lambda m: m.search.best), ("baseline", lambda m: m.baseline)):
-        found = [pick(m) for m in result.layers]
-        if any(f is None for f in found):
-            out[key] = None
-            continue
-        runtime = sum(f.values["runtime"] for f in found)
-        energy = sum(f.values["energy"] for f in found)
-        out[key] = {"runtime": runtime, "energy": energy, "edp": energy * runtime}
+    """The network figures of the best mappings, of the baselines, of the best template per layer and of
+    the best single template (one per layer type), and the EDP gains of the best over the last two."""
+    def best_template(m: LayerMapping) -> Found | None:
+        valid = [f for name, f in m.search.templates.items() if f is not None and name != "input"]
+        return min(valid, key=lambda f: f.values["edp"], default=None)
+
+    single = best_single_template(result)
+    out: dict[str, object] = {
+        "best": _network([m.search.best for m in result.layers]),
+        "baseline": _network([m.baseline for m in result.layers]),
+        "best_template_per_layer": _network([best_template(m) for m in result.layers]),
+        "best_single_template": {"templates": single[0], **single[1]} if single else None}
+    best = out["best"]
+    for key in ("best_template_per_layer", "best_single_template"):
+        other = out[key]
+        gain = other["edp"] / best["edp"] if best and other and best["edp"] else None  # type: ignore[index]
+        out[f"edp_gain_over_{key}"] = gain
     return out
 
 
@@ -173,5 +206,11 @@ def print_table(result: MapResult) -> None:
         console.print(f"network {objective}: {t[objective]:.6g} (baseline {b[objective]:.6g}, "
                       f"{b[objective] / t[objective]:.3g}x); {result.evaluated:,} mappings evaluated in "
                       f"{result.seconds:.1f} s")
+    gains = [f"{total[f'edp_gain_over_{key}']:.3g}x over the {text}" for key, text in
+             (("best_single_template", "best single template"), ("best_template_per_layer",
+                                                                  "best template per layer"))
+             if total[f"edp_gain_over_{key}"]]
+    if gains:
+        console.print("network EDP: " + ", ".join(gains))
     if result.stopped:
         console.print(f"stopped early ({result.stopped}): the best found so far is kept")
