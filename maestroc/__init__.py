@@ -18,8 +18,9 @@ def install_hint(extra: str) -> str:
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
-    """``maestroc.compile``, ``maestroc.dse`` and ``maestroc.InputError`` for notebooks, imported on first use."""
-    if name in ("compile", "dse", "hardware_spec"):
+    """``maestroc.compile``, ``maestroc.dse``, ``maestroc.map`` and ``maestroc.InputError`` for notebooks,
+    imported on first use."""
+    if name in ("compile", "dse", "map", "hardware_spec"):
         from maestroc import api
 
         return getattr(api, name)

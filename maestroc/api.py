@@ -271,3 +271,47 @@ def dse(network: Source, space: Source | None = None, set: str | list[str] | tup
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(str(network))
         return run(path)
+
+
+def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "edp",
+        space: Source | None = None, time_budget: float | None = None, max_mappings: int | None = None,
+        templates: list[str] | None = None, workers: int = 1, dask: bool = False, scheduler: str | None = None,
+        scheduler_timeout: float = 10.0, stop=None, progress=None):  # type: ignore[no-untyped-def]
+    """Search each layer's mapping space (docs/mapping.md); returns a ``maestroc.mapping.network.MapResult``.
+
+    ``network`` is a model or mapping file (path or text); ``objectives`` one of runtime, energy, edp or a
+    list (the first ranks the best, all of them make the per-layer fronts); ``space`` a mapping-space TOML
+    file; ``time_budget`` seconds for the whole network and ``max_mappings`` per layer stop the search
+    early (the result says so); ``templates`` the sample dataflow files that are baselines and points of the
+    space (default: samples/dataflows of a checkout); ``workers`` processes search distinct layer shapes
+    side by side (the result is the same for any count), or the workers of a local Dask cluster with
+    ``dask``, or a Dask cluster at ``scheduler`` (docs/distributed.md); ``stop`` a ``threading.Event``
+    that stops it (the CLI sets it on Ctrl-C); ``progress(event)`` gets a
+    ``maestroc.mapping.network.MapProgress`` after each batch. Raises InputError on bad input.
+    """
+    import threading
+    import time
+
+    from maestroc.mapping.inputs import checked_run_options, map_inputs, worker_pool
+    from maestroc.mapping.network import map_network
+    from maestroc.mapping.parallel import Workers
+    from maestroc.mapping.search import Budget
+
+    wanted = checked_run_options(objectives, time_budget, max_mappings, workers, scheduler_timeout)
+    given = map_inputs(network, hw, space, templates)
+    budget = Budget(deadline=time.monotonic() + time_budget if time_budget is not None else None,
+                    max_mappings=int(max_mappings) if max_mappings is not None else None,
+                    stop=stop if stop is not None else threading.Event())
+    where = Workers(workers, dask, scheduler, scheduler_timeout)
+    pool = worker_pool(where) if where.parallel else None
+    return map_network(given.tree, given.hardware, given.settings, wanted, budget, given.templates, progress, pool)
+
+
+def map_space(network: Source, hw: Hardware = None, *, space: Source | None = None,
+              templates: list[str] | None = None) -> str:
+    """What ``maestroc map`` would search, per distinct layer shape, with its size (``--explain-space``)."""
+    from maestroc.mapping.explain import explain_space
+    from maestroc.mapping.inputs import map_inputs
+
+    given = map_inputs(network, hw, space, templates)
+    return explain_space(given.tree, given.hardware, given.settings, given.templates)

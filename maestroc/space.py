@@ -259,7 +259,8 @@ def _key_spans(path: str, text: str) -> dict[tuple[str, str], Span]:
     return spans
 
 
-def _load_file(space: DesignSpace, path: str) -> None:
+def read_toml(path: str) -> tuple[dict, dict[tuple[str, str], Span]]:
+    """A TOML file's document and where each key is written; SpaceError (E001/E002/E501) when unreadable."""
     text = _read_text(path)
     try:
         document = tomllib.loads(text)
@@ -269,7 +270,11 @@ def _load_file(space: DesignSpace, path: str) -> None:
             if where else None
         message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
         raise SpaceError(f"not valid TOML: {message}", span) from error
-    spans = _key_spans(path, text)
+    return document, _key_spans(path, text)
+
+
+def _load_file(space: DesignSpace, path: str) -> None:
+    document, spans = read_toml(path)
 
     def where(table: str, key: str = "") -> Span | None:
         return spans.get((table, key)) or spans.get(("", table)) or spans.get((table, ""))

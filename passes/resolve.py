@@ -37,7 +37,7 @@ class Resolve:
             stride = tuple((e.name, evaluate(e.value, constants, {})) for e in layer.stride.entries) \
                 if layer.stride else ()
             if layer.dataflow is not None:
-                directives = tuple(_lower_directive(d, constants, dims) for d in layer.dataflow.directives)
+                directives = lower_directives(layer.dataflow.directives, constants, dims)
                 dataflow_from = None
             elif previous is not None and previous.directives:
                 directives = previous.directives
@@ -51,6 +51,12 @@ class Resolve:
             previous = ir_layer
         return NetworkIR(name=network.name if network else "", path=tree.path, layers=tuple(layers),
                          hardware=context.hardware)
+
+
+def lower_directives(directives: tuple[ast.Directive, ...], constants: dict[str, int],
+                     dims: dict[str, int]) -> tuple[Loop | ClusterMark, ...]:
+    """A Dataflow's directives for a layer of dimensions ``dims`` (constants and ``Sz(D)`` evaluated)."""
+    return tuple(_lower_directive(d, constants, dims) for d in directives)
 
 
 def _lower_directive(directive: ast.Directive, constants: dict[str, int],

@@ -7,11 +7,18 @@ above. Without a hardware description the counts stay unknown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from math import prod
+from typing import Any
 
 from maestroc.ir import LayerIR, NetworkIR
 from maestroc.pipeline import PassContext
+
+
+def sub_cluster_counts(num_pes: int, cluster_sizes: Sequence[Any]) -> list[Any]:
+    """Each level's sub-cluster count from the Cluster sizes (ints, or numpy arrays of many mappings)."""
+    return [num_pes // prod(cluster_sizes, start=1)] + list(cluster_sizes)
 
 
 class SizeLevels:
@@ -29,5 +36,5 @@ class SizeLevels:
         if not layer.levels:
             return layer
         sizes = [level.cluster.size for level in layer.levels if level.cluster is not None]
-        counts = [num_pes // prod(sizes)] + sizes
+        counts = sub_cluster_counts(num_pes, sizes)
         return layer.with_levels([replace(level, sub_clusters=count) for level, count in zip(layer.levels, counts)])

@@ -12,19 +12,34 @@ a level is adjusted, as in MAESTRO.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from maestroc.ir import LayerIR, Level, Loop, NetworkIR
 from maestroc.layertypes import SLIDING
 from maestroc.pipeline import PassContext
 
 
+def strided(size: Any, offset: Any, stride: int, window: int, top_level: bool) -> tuple[Any, Any]:
+    """The rule itself on a loop's (size, offset): ints, or numpy arrays of many loops (the mapper's).
+
+    Where ``size < window`` (or the stride is 1) the loop is left as it is. The choice is made by
+    multiplying with the two conditions (a bool, or a bool array), so the same integer arithmetic serves
+    one loop and many without importing numpy here (every command imports the passes).
+    """
+    if stride == 1:
+        return size, offset
+    out = (size + stride - window) // stride
+    new_size = out * min(stride, window) + max(window - stride, 0)
+    new_offset = out * window if not top_level and window < stride else out * stride
+    applies, kept = size >= window, size < window
+    return new_size * applies + size * kept, new_offset * applies + offset * kept
+
+
 def adjust(loop: Loop, stride: int, window: int, top_level: bool) -> Loop:
     """The loop with the stride folded in; unchanged when the rule does not apply."""
     if stride == 1 or loop.size < window:
         return loop
-    out = (loop.size + stride - window) // stride
-    size = out * min(stride, window) + max(window - stride, 0)
-    offset = out * window if not top_level and window < stride else out * stride
+    size, offset = strided(loop.size, loop.offset, stride, window, top_level)
     note = f"stride {stride}: was ({loop.size}, {loop.offset})"
     return replace(loop, size=size, offset=offset, origin=f"{loop.origin}; {note}" if loop.origin else note)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from importlib import import_module
 
 # In the order ``maestroc --help`` lists them.
-COMMAND_MODULES = ("parse", "compile", "lint", "passes", "dse", "apply_dataflow", "compare", "import_onnx", "fmt",
-                   "lsp")
+COMMAND_MODULES = ("parse", "compile", "lint", "passes", "dse", "map", "apply_dataflow", "compare", "import_onnx",
+                   "fmt", "lsp")
 
 
 def command_modules():  # type: ignore[no-untyped-def]

@@ -1,0 +1,181 @@
+"""Mapping a whole network: each distinct layer shape searched once, with its baseline.
+
+The baseline of a layer is the dataflow the input file gives it (a mapping file)
+when that one is valid, else the best of the sample templates valid for the layer. Both are also points of
+the search (so the found mapping is never worse than the baseline).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from maestroc import ast
+from maestroc.diagnostics import Diagnostics
+from maestroc.hardware import HardwareSpec
+from maestroc.ir import LayerIR
+from maestroc.mapping.lowering import base_layers
+from maestroc.mapping.search import Budget, Directives, Found, LayerSearch, search_layer
+from maestroc.mapping.space import SpaceSettings, space_size
+from maestroc.passes.resolve import lower_directives as resolve_directives
+from maestroc.templates import Template, load_template
+
+SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "samples" / "dataflows"
+
+
+@dataclass(frozen=True)
+class MapProgress:
+    """What a progress display needs, after each batch of a shape's search (and when it finishes)."""
+
+    layer: str  # the layer whose shape is being searched
+    shape: int  # its index among the network's distinct shapes (from 0)
+    shapes: int  # distinct shapes of the network
+    evaluated: int  # mappings of this shape evaluated so far
+    size: int  # mappings of this shape's space (at most --max-mappings)
+    finished: bool = False
+
+
+@dataclass
+class LayerMapping:
+    """One layer's outcome: the search (shared with layers of the same shape) and the baseline."""
+
+    name: str
+    layer_type: str
+    search: LayerSearch
+    baseline: Found | None
+    searched_as: str | None = None  # the layer of the same shape whose search this one reuses
+
+
+@dataclass
+class MapResult:
+    """What ``maestroc map`` found for a network (``maestroc.mapping.output.summary`` makes summary.json)."""
+
+    tree: ast.MappingFile  # the input, whose text mapped.m edits
+    network: str
+    path: str
+    hardware: HardwareSpec
+    objectives: tuple[str, ...]
+    settings: SpaceSettings
+    layers: list[LayerMapping] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def stopped(self) -> str | None:
+        """Why some layer's search stopped early (None: every space was searched whole)."""
+        return next((m.search.stopped for m in self.layers if m.search.stopped), None)
+
+    @property
+    def evaluated(self) -> int:
+        return sum(m.search.evaluated for m in self.layers if m.searched_as is None)
+
+
+def load_templates(paths: list[str], diagnostics: Diagnostics) -> list[Template] | None:
+    """The template files, checked; None (with the diagnostics) when one cannot be read or is no template."""
+    loaded = [load_template(path, diagnostics) for path in paths]
+    return None if any(t is None for t in loaded) else loaded  # type: ignore[return-value]
+
+
+def template_directives(templates: list[Template], layer: LayerIR) -> list[tuple[str, Directives]]:
+    """The templates that suit the layer's type, resolved for it (``Sz(D)`` evaluated)."""
+    out = []
+    for template in templates:
+        if template.dims_outside(layer.layer_type):
+            continue
+        constants = {c.name: int(c.value.value) for c in template.tree.constants if isinstance(c.value, ast.Number)}
+        directives = resolve_directives(template.dataflow.directives, constants, dict(layer.declared))
+        out.append((os.path.basename(template.path), _without_spans(directives)))
+    return out
+
+
+def _without_spans(directives: Directives) -> Directives:
+    return tuple(replace(d, span=None) for d in directives)
+
+
+def default_templates() -> list[str]:
+    """The sample dataflows of a source checkout (none when maestroc is installed without them)."""
+    if not SAMPLE_TEMPLATES.is_dir():
+        return []
+    return sorted(str(p) for p in SAMPLE_TEMPLATES.glob("*.m"))
+
+
+def _baseline(search: LayerSearch, objective: str) -> Found | None:
+    """The input's own dataflow when it has a valid one, else the best valid sample template."""
+    if search.templates.get("input") is not None:
+        return search.templates["input"]
+    return min((f for f in search.templates.values() if f is not None), key=lambda f: f.values[objective],
+               default=None)
+
+
+def _shape(layer: LayerIR) -> tuple:
+    return (layer.layer_type, layer.dims, layer.stride, layer.tensors)
+
+
+def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
+                objectives: tuple[str, ...], budget: Budget, templates: list[Template],
+                progress: Callable[[MapProgress], None] | None = None,
+                pool=None) -> MapResult:  # type: ignore[no-untyped-def]
+    """Search every distinct layer shape of the network; layers of one shape share the result.
+
+    With a ``pool`` (maestroc.mapping.parallel.Workers.pool()), the shapes are searched on it, side by side.
+    """
+    start = time.monotonic()
+    network = base_layers(tree, hardware)
+    written = _input_dataflows(tree, hardware)
+    keys = [_shape(layer) + ((written[layer.name],) if layer.name in written else ()) for layer in network.layers]
+    first: dict[tuple, LayerIR] = {}
+    for layer, key in zip(network.layers, keys):
+        first.setdefault(key, layer)
+    tasks = [(layer, tuple(([("input", written[layer.name])] if layer.name in written else []) +
+                           (template_directives(templates, layer) if settings.templates else [])))
+             for layer in first.values()]
+    sizes = [space_size(layer, hardware.num_pes, settings)[1] + len(candidates) for layer, candidates in tasks]
+    if budget.max_mappings is not None:
+        sizes = [min(size, budget.max_mappings) for size in sizes]
+
+    def report(index: int, evaluated: int, finished: bool = False) -> None:
+        if progress is not None:
+            progress(MapProgress(tasks[index][0].name, index, len(tasks), evaluated, sizes[index], finished))
+
+    if pool is not None:
+        from maestroc.mapping.parallel import search_shapes
+
+        searches = search_shapes(tasks, hardware, settings, objectives, budget, pool,
+                                 lambda index, search: report(index, search.evaluated, True))
+    else:
+        searches = []
+        for index, (layer, candidates) in enumerate(tasks):
+            counted = [0]
+
+            def batch_done(count: int, index: int = index, counted: list[int] = counted) -> None:
+                counted[0] += count
+                report(index, counted[0])
+
+            search = search_layer(layer, hardware, settings, objectives, budget.share(len(tasks) - index),
+                                  candidates, progress=batch_done if progress else None)
+            report(index, search.evaluated, True)
+            searches.append(search)
+    by_key = {key: (layer.name, search) for (key, layer), search in zip(first.items(), searches)}
+    result = MapResult(tree, network.name, tree.path, hardware, objectives, settings)
+    for layer, key in zip(network.layers, keys):
+        name, search = by_key[key]
+        result.layers.append(LayerMapping(layer.name, layer.layer_type, search, _baseline(search, objectives[0]),
+                                          None if name == layer.name else name))
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _input_dataflows(tree: ast.MappingFile, hardware: HardwareSpec) -> dict[str, Directives]:
+    """Each layer's written directives in a mapping file, as resolve lowers them (a layer without a Dataflow
+    has the copy N1 gives it), by layer name; the search checks their legality like any other point."""
+    from maestroc.passes import PIPELINE
+    from maestroc.pipeline import PassContext, run_pipeline
+
+    result = run_pipeline(tree, PIPELINE[:1], PassContext(Diagnostics(), hardware))
+    out = {}
+    for layer in result.ir.layers:  # type: ignore[union-attr]
+        if layer.directives:
+            out[layer.name] = _without_spans(layer.directives)
+    return out

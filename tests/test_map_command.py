@@ -1,0 +1,249 @@
+"""`maestroc map` end to end: mapped.m reproduces summary.json exactly under compile and lint, the
+command's input errors are located diagnostics (exit 2), outputs obey the writer rules, and a search
+stopped early keeps its best so far."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+import maestroc
+from maestroc.diagnostics import InputError
+from maestroc.mapping.output import summary
+
+TINY = str(ROOT / "samples/networks/tiny_cnn.m")
+HW = str(ROOT / "samples/hw/default_256pe.m")
+
+
+@pytest.mark.parametrize("network, hw", [
+    ("tiny_cnn.m", "default_256pe.m"), ("vgg16_model.m", "edge_64pe.m"), ("mobilenet_v2_model.m", "default_256pe.m")])
+def test_compile_of_mapped_m_gives_every_value_of_summary_json(cli, tmp_path: Path, network: str, hw: str) -> None:
+    out = tmp_path / "out"
+    hw_path = str(ROOT / "samples/hw" / hw)
+    result = cli("map", str(ROOT / "samples/networks" / network), "--hw", hw_path, "--max-mappings", "12",
+                 "-o", str(out))
+    assert result.code == 0, result.err
+    document = json.loads((out / "summary.json").read_text())
+    compiled = maestroc.compile(out / "mapped.m", hw=hw_path)
+    assert len(compiled.layers) == len(document["layers"])
+    for m, entry in zip(compiled.layers, document["layers"]):
+        assert (m.name, m.runtime, m.energy, m.energy * m.runtime) == \
+            (entry["name"], entry["runtime"], entry["energy"], entry["edp"])
+    runtime = sum(m.runtime for m in compiled.layers)
+    energy = sum(m.energy for m in compiled.layers)
+    assert document["totals"]["best"] == {"runtime": runtime, "energy": energy, "edp": energy * runtime}
+    single = document["totals"]["best_single_template"]
+    if network == "vgg16_model.m":  # CONV and GEMM: one template each
+        assert set(single["templates"]) == {"CONV", "GEMM"}
+        assert document["totals"]["edp_gain_over_best_single_template"] == single["edp"] / (energy * runtime)
+    lint = cli("lint", str(out / "mapped.m"), "--hw", hw_path)
+    assert "error[" not in lint.out + lint.err
+    assert document["stopped_early"] == "max mappings"
+    if network.endswith("_model.m"):  # a model file: each baseline is a sample template, compiled the same
+        templates = {entry["name"]: str(ROOT / "samples/dataflows" / entry["baseline"]["source"])
+                     for entry in document["layers"]}
+        baseline = maestroc.compile(ROOT / "samples/networks" / network, hw=hw_path, dataflow_for=templates)
+        for m, entry in zip(baseline.layers, document["layers"]):
+            assert (m.runtime, m.energy, m.energy * m.runtime) == \
+                tuple(entry["baseline"][key] for key in ("runtime", "energy", "edp"))
+
+
+def test_mapped_m_keeps_every_line_outside_the_dataflow_blocks() -> None:
+    """Names, comments and layout stay; only the Dataflow blocks (and their comments) are replaced."""
+    from maestroc.mapping.output import mapped_text
+
+    result = maestroc.map(TINY, HW, max_mappings=5)
+    text = mapped_text(result)
+    kept, inside = [], False
+    for line in Path(TINY).read_text().splitlines():
+        inside = inside or "Dataflow {" in line
+        if not inside:
+            kept.append(line)
+        elif line.strip() == "}":
+            inside = False
+    lines = iter(text.splitlines())
+    assert all(any(line == other for other in lines) for line in kept)  # in order
+    assert text.count("// maestroc map: runtime") == 5 and text.count("Dataflow {") == 5
+
+
+def test_several_objectives_write_fronts(cli, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = cli("map", TINY, "--hw", HW, "--max-mappings", "30", "--objective", "runtime", "--objective", "energy",
+                 "-o", str(out))
+    assert result.code == 0, result.err
+    front = json.loads((out / "front.json").read_text())
+    assert {row["layer"] for row in front} == {"stem_7x7_s2", "conv_3x3", "proj_1x1", "depthwise_3x3", "classifier"}
+    for layer in {row["layer"] for row in front}:
+        points = [(row["runtime"], row["energy"]) for row in front if row["layer"] == layer]
+        for a in points:
+            assert not any(b != a and b[0] <= a[0] and b[1] <= a[1] for b in points)
+    assert (out / "front.csv").read_text().startswith("layer,index,mapping,runtime,energy,edp,directives")
+
+
+@pytest.mark.parametrize("text, line, column, code, words", [
+    ("levels = [1, 2]\nshape = 3\n", 2, 1, "E502", "unknown key 'shape'"),
+    ("levels = [3]\n", 1, 1, "E501", "one or two cluster levels"),
+    ("tiles = [\"pow3\"]\n", 1, 1, "E501", "tiles: expected a non-empty list of pow2, full, divisors"),
+    ("[tile_range]\nK = [8, 2]\n", 2, 1, "E501", "tile_range.K: expected [low, high]"),
+    ("[tile_range]\nQ = [1, 2]\n", 2, 1, "E502", "unknown dimension 'Q'"),
+    ("levels = ]\n", 1, 10, "E501", "not valid TOML"),
+])
+def test_bad_space_file_is_a_located_error(cli, tmp_path: Path, text: str, line: int, column: int, code: str,
+                                           words: str) -> None:
+    space = tmp_path / "space.toml"
+    space.write_text(text)
+    result = cli("map", TINY, "--hw", HW, "--space", str(space))
+    assert result.code == 2
+    assert f"{space}:{line}:{column}: error[{code}]" in result.err and words in result.err
+
+
+def test_map_needs_hardware_and_a_free_folder(cli, tmp_path: Path) -> None:
+    no_hw = cli("map", TINY)
+    assert no_hw.code == 2 and "--hw" in no_hw.err
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    busy = cli("map", TINY, "--hw", HW, "--max-mappings", "2", "-o", str(out))
+    assert busy.code == 2 and "not empty" in busy.err and not (out / "mapped.m").exists()
+    forced = cli("map", TINY, "--hw", HW, "--max-mappings", "2", "-o", str(out), "--force")
+    assert forced.code == 0 and (out / "mapped.m").exists() and (out / "keep.txt").read_text() == "mine"
+    hw_file = cli("map", HW, "--hw", HW)
+    assert hw_file.code == 2 and "error[E004]" in hw_file.err
+
+
+def test_bad_objective_and_budget_are_input_errors() -> None:
+    with pytest.raises(InputError):
+        maestroc.map(TINY, HW, objectives="latency")
+    with pytest.raises(InputError):
+        maestroc.map(TINY, HW, time_budget=-1)
+
+
+def test_explain_space_prints_sizes(cli) -> None:
+    result = cli("map", TINY, "--hw", HW, "--explain-space")
+    assert result.code == 0
+    assert "stem_7x7_s2 (CONV" in result.out and "families:" in result.out and "network:" in result.out
+
+
+def test_a_stop_request_keeps_the_best_so_far() -> None:
+    stop = threading.Event()
+    events = []
+
+    def progress(event) -> None:  # type: ignore[no-untyped-def]
+        events.append(event)
+        if event.evaluated > 12:  # past the template points: stop during the first layer's grid
+            stop.set()
+
+    result = maestroc.map(TINY, HW, stop=stop, progress=progress)
+    assert result.stopped == "interrupted"
+    first = result.layers[0].search
+    assert first.stopped == "interrupted" and first.best is not None and 12 < first.evaluated <= 16384
+    assert all(m.search.best is not None for m in result.layers)  # the template points of every layer
+    assert summary(result)["stopped_early"] == "interrupted"
+    finished = [e for e in events if e.finished]
+    assert [e.shape for e in finished] == [0, 1, 2, 3, 4] and all(e.shapes == 5 for e in events)
+    assert [e.evaluated for e in finished] == [m.search.evaluated for m in result.layers]
+
+
+def _wait_for_handler(pid: int, signum: int, timeout: float = 60) -> None:
+    """Until process ``pid`` catches ``signum`` (Linux: the SigCgt mask of /proc/PID/status)."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        time.sleep(5)
+        return
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        caught = next((line.split()[1] for line in status.read_text().splitlines() if line.startswith("SigCgt")), "0")
+        if int(caught, 16) >> (signum - 1) & 1:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} never caught signal {signum}")
+
+
+def test_sigterm_writes_the_best_so_far(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "maestroc", "map", TINY, "--hw", HW, "-o", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    _wait_for_handler(process.pid, signal.SIGTERM)
+    time.sleep(1)  # into the search
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    document = json.loads((out / "summary.json").read_text())
+    assert document["stopped_early"] == "interrupted"
+    assert b"stopped early" in stdout
+
+
+def test_a_time_budget_is_shared_by_the_layers_and_every_layer_gets_a_mapping() -> None:
+    start = time.monotonic()
+    result = maestroc.map(ROOT / "samples/networks/vgg16_model.m", "samples/hw/default_256pe.m", time_budget=6)
+    assert time.monotonic() - start < 30
+    assert result.stopped == "time budget"
+    assert all(m.search.best is not None for m in result.layers)
+    first = result.layers[0].search  # its share is 6 s / 12 shapes: without sharing it would take all 6 s
+    assert first.evaluated > len(first.templates) and first.seconds < 4
+
+
+def test_results_are_the_same_for_any_worker_count() -> None:
+    def figures(workers: int) -> list[tuple]:
+        result = maestroc.map(TINY, HW, objectives=["edp", "runtime"], max_mappings=150, workers=workers)
+        return [(m.name, m.searched_as, m.search.evaluated, m.search.valid, m.search.removed, m.search.best,
+                 m.search.front, m.baseline) for m in result.layers]
+
+    assert figures(1) == figures(2)
+    with pytest.raises(InputError):
+        maestroc.map(TINY, HW, workers=0)
+
+
+def test_a_dask_cluster_gives_the_same_result() -> None:
+    pytest.importorskip("distributed", reason="the Dask back end needs the optional extra 'distributed'")
+
+    def figures(**where: object) -> list[tuple]:
+        result = maestroc.map(TINY, HW, max_mappings=60, **where)  # type: ignore[arg-type]
+        return [(m.name, m.search.evaluated, m.search.best, m.baseline) for m in result.layers]
+
+    assert figures(dask=True, workers=2) == figures()
+
+
+def test_an_unreachable_scheduler_is_an_input_error(cli) -> None:
+    pytest.importorskip("distributed", reason="the Dask back end needs the optional extra 'distributed'")
+    result = cli("map", TINY, "--hw", HW, "--scheduler", "tcp://127.0.0.1:9", "--scheduler-timeout", "2")
+    assert result.code == 2 and "error[E501]" in result.err and "127.0.0.1:9" in result.err
+
+
+@pytest.mark.parametrize("hw", ["default_256pe.m", "edge_64pe.m"])
+@pytest.mark.parametrize("network", ["vgg16_model.m", "resnet50_model.m", "mobilenet_v2_model.m"])
+def test_every_layer_is_at_least_as_good_as_its_best_legal_template(network: str, hw: str) -> None:
+    result = maestroc.map(ROOT / "samples/networks" / network, ROOT / "samples/hw" / hw, max_mappings=12)
+    for m in result.layers:
+        assert m.baseline is not None, m.name
+        legal = [f.values["edp"] for f in m.search.templates.values() if f is not None]
+        assert m.baseline.values["edp"] == min(legal)
+        assert m.search.best.values["edp"] <= m.baseline.values["edp"]
+
+
+def test_a_layer_without_a_valid_mapping_is_said_so(tmp_path: Path) -> None:
+    """With no template and a space whose every member exceeds L1, the layer keeps its text and a note."""
+    from maestroc.mapping.output import mapped_text
+
+    hw = {"num_pes": 16, "l1_size": 1, "l2_size": 1 << 20}
+    result = maestroc.map(TINY, hw, templates=[], max_mappings=20)
+    assert all(m.search.best is None and m.search.removed["l1"] + m.search.removed["macs"] ==
+               m.search.evaluated for m in result.layers)
+    text = mapped_text(result)
+    assert text.count("// maestroc map: no valid mapping found for layer") == 5
+    assert "// maestroc map: no valid mapping found for layer `conv_3x3` in the space searched (summary.json says " \
+           "why)\n  Layer conv_3x3 {" in text
+    assert text.count("Dataflow {") == Path(TINY).read_text().count("Dataflow {")
+
+
+def test_a_template_that_is_no_template_is_an_input_error(cli) -> None:
+    result = cli("map", TINY, "--hw", HW, "--template", HW)
+    assert result.code == 2 and "error[" in result.err
