@@ -119,6 +119,7 @@ class BatchModel:
         result, counts = LevelArrays(), LevelResult()
         floors = None
         sub_results: dict[tuple, LevelArrays] = {}
+        volumes: dict[tuple, Any] = {}
         first = True
         for states in product(*slots):
             occurrences = prod(state.occurrences for state in states)
@@ -129,7 +130,8 @@ class BatchModel:
             def each(formula: Any) -> Any:
                 return self._each(level, tables, parts, variants, formula)
 
-            egress = each(lambda st: analysis.egress(level, st))
+            egress = each(lambda st: self._volume(volumes, level, tables, st, "output",
+                                                  lambda: analysis.egress(level, st)))
             macs = each(lambda st: analysis.macs(level, st))
             psum = each(lambda st: analysis.partial_sums(level, st))
             if first:
@@ -144,7 +146,8 @@ class BatchModel:
                 self.irregular |= np.broadcast_to(skipped, self.irregular.shape)
             ingress = 0
             for tensor in ("input", "weight"):
-                volume = each(lambda st: analysis.ingress(level, st, tensor))
+                volume = each(lambda st: self._volume(volumes, level, tables, st, tensor,
+                                                      lambda: analysis.ingress(level, st, tensor)))
                 ingress = ingress + volume
                 result.l2_read[tensor] += occurrences * volume
                 result.l1_read[tensor] += occurrences * macs
@@ -168,6 +171,24 @@ class BatchModel:
         if innermost:
             result.first_l1_req = dict(counts.l1_req)
         return result
+
+    def _volume(self, volumes: dict[tuple, Any], level: int, tables: Tables, states: tuple[State, ...],
+                tensor: str, formula: Any) -> Any:
+        """A tensor's ingress (input, weight) or egress (output) in a case, remembered for the level's walk.
+
+        It depends only on the states of the loops over the tensor's dims and, for an ingress, on which
+        loop is the innermost to leave Init (M7, M10): cases equal in those share the value.
+        """
+        loop_states = self.analysis._loop_states(level, states)
+        coupled = self.analysis.tensors[tensor]
+        changing = max((i for i, s in enumerate(loop_states) if s.position != INIT), default=-1) \
+            if tensor != "output" else None
+        key = (tensor, changing, tables.single_edge,
+               tuple((s.position, s.unrolled, s.init_edge, s.edge_edge)
+                     for loop, s in zip(self.layer.levels[level].loops, loop_states) if loop.dim in coupled))
+        if key not in volumes:
+            volumes[key] = formula()
+        return volumes[key]
 
     # ---- flags: the formulas branch on them, so they run once per combination present --------------
     def _variants(self, states: tuple[State, ...], tables: Tables, occurrences: Any) -> list[tuple]:
