@@ -19,6 +19,7 @@ from maestroc.algebra import Algebra
 from maestroc.costmodel import (BoundedCache, Dims, LayerAnalysis, LayerCost, LevelResult, Value, shape_key,
                                 structure_of)
 from maestroc.ir import LayerIR
+from maestroc.systolic import array_of, case_delay
 
 
 @dataclass
@@ -39,7 +40,8 @@ class Fold:
     ``shared`` (with ``algebra_key`` naming the algebra's values) lets folds of other
     layer shapes reuse the results of sub-levels they have in common. Without
     ``statistics`` the per-kind delay minimum, maximum and sum (CSV columns) are left
-    out: the DSE needs only runtimes and bandwidths.
+    out: the DSE needs only runtimes and bandwidths. The algebra's ``noc_topology`` picks the case
+    delays: MAESTRO's (M14) or the systolic array's (maestroc.systolic); it is part of every cache key.
     """
 
     def __init__(self, analysis: LayerAnalysis, algebra: Algebra, shared: BoundedCache | None = None,
@@ -50,6 +52,7 @@ class Fold:
         self.shared = shared
         self.algebra_key = algebra_key
         self.results: dict[tuple[int, Dims], LevelResult] = {}
+        self.array = array_of(analysis) if algebra.noc_topology == "systolic" else None
 
     def top(self) -> LevelResult:
         return self.level(0, None)
@@ -60,7 +63,8 @@ class Fold:
             if self.shared is None or level == 0:
                 self.results[key] = self._fold(*key)
             else:
-                self.results[key] = self.shared.get((self.algebra_key, self.analysis.sub_level_key(*key)),
+                self.results[key] = self.shared.get((self.algebra_key, self.algebra.noc_topology,
+                                                     self.analysis.sub_level_key(*key)),
                                                     lambda: self._fold(*key))
         return self.results[key]
 
@@ -83,7 +87,7 @@ class Fold:
         # weighted by the summed occurrences (sums are linear in them; max and min ignore repeats).
         kinds: dict[tuple, _Delays] = {}
         for case in structure.cases:
-            signature = (case.ingress, case.egress, case.partial_sums, case.subs, case.all_init)
+            signature = (case.ingress, case.weight_ingress, case.egress, case.partial_sums, case.subs, case.all_init)
             same = kinds.get(signature)
             if same is None:
                 if innermost:
@@ -92,7 +96,11 @@ class Fold:
                     compute = vmax(*(self.level(*key).runtime for key in case.subs))
                 ingress_delay = alg.noc_latency + cdiv(case.ingress, alg.noc_bw) - 1
                 egress_delay = alg.noc_latency + cdiv(case.egress, alg.noc_bw) - 1
-                delay = compute + ingress_delay if case.all_init else vmax(egress_delay, compute, ingress_delay)
+                if self.array is None:  # M14
+                    delay = compute + ingress_delay if case.all_init else vmax(egress_delay, compute, ingress_delay)
+                else:
+                    delay = case_delay(alg, self.array, level, compute, case.ingress, case.weight_ingress,
+                                       case.egress, case.all_init)
                 if level == 0:
                     delay = vmax(in_off, delay, out_off)
                 same = kinds[signature] = _Delays(delay, ingress_delay, egress_delay, vmax(compute, 1),

@@ -127,7 +127,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     if emit == "reuse":
         from maestroc.expressions import format_reuse  # sympy: only this output needs it
 
-        writer.write(args.output, format_reuse(network, latex=args.latex))
+        writer.write(args.output, format_reuse(network, latex=args.latex, noc_topology=hardware.noc_topology))
         return
     layers = evaluate_network(network, hardware, maestro_quirk=not args.fix_energy_carry)
     if not layers and diagnostics.has_errors:

@@ -1,0 +1,92 @@
+"""The systolic timing rules (``noc_topology: systolic``): what a 2-D array of neighbour links costs.
+
+MAESTRO's timing (docs/costmodel.md M12-M14) overlaps every case's transfers with its compute,
+``max(ingress, compute, egress)``, and charges a nested level's first load in series with its
+compute. A systolic array does neither: operands move one PE per cycle over neighbour links, so
+a new stationary tile must be shifted in through the array's edge, and a stream that starts
+fills the array and drains it (the skew of its rows and columns) before the last result leaves.
+These rules replace the case delay of maestroc.timing.Fold at one place (``Fold._fold``); the
+counts, the NoC delays of M12 and everything else of the model are unchanged. docs/systolic.md
+states the rules (S1-S5) with a worked example.
+
+The rules are written over the algebra (maestroc.algebra), so ints, int64 grids and sympy
+expressions all follow them; the array's shape and its stationary tensors are plain ints and
+names, fixed by the dataflow's structure (:func:`array_of`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from maestroc.algebra import Algebra
+from maestroc.costmodel import LayerAnalysis, Value
+from maestroc.layertypes import OUTPUT_DIMS
+
+_INPUT_NAME = dict(OUTPUT_DIMS)  # the output's Y'/X' are stepped under the input names Y/X
+
+
+@dataclass(frozen=True)
+class SystolicArray:
+    """S1: the array a dataflow's cluster structure describes, and what stays in it while it streams.
+
+    ``cols`` is the top level's sub-cluster count, ``rows`` the PEs under each of them (the product
+    of the lower levels' sub-cluster counts; 1 for a one-level dataflow: a linear array).
+    ``stationary`` holds the tensors no level below the top steps: their tile stays in the PEs for a
+    whole top-level case while the other operands stream through.
+    """
+
+    rows: int
+    cols: int
+    stationary: frozenset[str]
+
+    @property
+    def skew(self) -> int:
+        """S2: cycles for a stream to fill the array and drain it (one hop per cycle, rows + columns)."""
+        return self.rows + self.cols - 2
+
+    @property
+    def load_depth(self) -> int:
+        """S3: cycles to shift a stationary input tile in through the edge (one row per cycle), or 0."""
+        return self.rows if self.stationary & {"input", "weight"} else 0
+
+
+def array_of(analysis: LayerAnalysis) -> SystolicArray:
+    """The array of a layer's analysed dataflow (S1)."""
+    levels = analysis.levels
+    rows = prod(level.sub_clusters or 1 for level in levels[1:])
+    stepped: set[str] = set()
+    for level in levels[1:]:
+        parts, sizes = level.sub_clusters or 1, level.dim_table()
+        for loop in level.loops:
+            dim = _INPUT_NAME.get(loop.dim, loop.dim)
+            extent = sizes.get(loop.dim, sizes.get(dim, loop.size))
+            covered = loop.size + loop.offset * (parts - 1) if loop.spatial else loop.size
+            if covered < extent:
+                stepped.add(dim)
+    stationary = frozenset(name for name, dims in analysis.tensors.items() if not stepped & set(dims))
+    return SystolicArray(rows, levels[0].sub_clusters or 1, stationary)
+
+
+def case_delay(alg: Algebra, array: SystolicArray, level: int, compute: Value, ingress: int, weight_ingress: int,
+               egress: int, first: bool) -> Value:
+    """The delay of one case of ``level`` on ``array`` (S2-S5), in the algebra ``alg``.
+
+    ``compute`` is the case's compute delay (M13: the sub-level's runtime, or the PE's MACs per
+    lane); ``ingress`` (input and weight, of which ``weight_ingress`` is the weight's) and ``egress``
+    its volumes; ``first`` whether it is the level's first case.
+    """
+    def noc(volume: int) -> Value:  # M12
+        return alg.noc_latency + alg.cdiv(volume, alg.noc_bw) - 1
+
+    if level > 0:  # S4: a nested level's operands stream in while it computes, its first load included
+        return alg.vmax(noc(ingress), compute, noc(egress))
+    held = {"input": ingress - weight_ingress, "weight": weight_ingress}
+    loaded = sum(volume for tensor, volume in held.items() if tensor in array.stationary)
+    streamed = ingress - loaded
+    stream = alg.vmax(noc(streamed), compute, noc(egress))
+    new_tile = first or loaded > 0 or ("output" in array.stationary and egress > 0)
+    if not new_tile:  # S5: the stationary tile stays; the stream goes on without a fill
+        return stream
+    load = alg.vmax(array.load_depth, noc(loaded)) if loaded > 0 else 0
+    return load + stream + array.skew  # S2, S3: load, stream, then fill and drain, in series
