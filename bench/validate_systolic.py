@@ -6,10 +6,11 @@ im2col form (a 1x1 CONV of C' = R*S*C channels over P = Y'*X' output pixels, fla
 ``num_pes`` = side^2, ``noc_bw_cstr`` = 2 * side (one element per edge PE and cycle),
 ``NoC_NumHops: 1``, no buffer or off-chip limit; once with MAESTRO's timing and once with
 ``noc_topology: systolic``. It prints the cycles and the errors relative to SCALE-Sim, and the mean
-absolute error per dataflow and array size (the table of docs/validation.md).
+absolute error per dataflow and array size (the table of docs/validation.md). Dataflows: weight-,
+output- and input-stationary.
 
     pip install -e '.[validate]'
-    python bench/validate_systolic.py              # every layer, 16x16 and 32x32 (about ten minutes)
+    python bench/validate_systolic.py              # every layer, WS/OS/IS, 16x16 and 32x32 (about 20 minutes)
     python bench/validate_systolic.py --sides 16 --layers fc1024_b1,gemm_64
 """
 
@@ -77,7 +78,7 @@ LAYERS = (
     ConvLayer("gemm_64", "GEMM M=64 N=512 K=512", 8, 1, 512, 512),
     ConvLayer("gemm_16", "GEMM M=16 N=128 K=256", 4, 1, 256, 128),
 )
-DATAFLOWS = ("ws", "os")
+DATAFLOWS = ("ws", "os", "is")
 SIDES = (16, 32)
 
 
@@ -113,6 +114,10 @@ def mapping(layer: ConvLayer, dataflow: str, side: int) -> str:
         directives = [f"SpatialMap(1,1) K; TemporalMap({side},{side}) C; TemporalMap(1,1) Y;",
                       f"TemporalMap({pixels},{pixels}) X; Cluster({side}, P);",
                       "SpatialMap(1,1) C; TemporalMap(1,1) Y; TemporalMap(1,1) X;"]
+    elif dataflow == "is":  # pixels across columns, a tile of A of C' down the rows; K streams under an input tile
+        directives = [f"SpatialMap(1,1) X; TemporalMap({side},{side}) C; TemporalMap(1,1) Y;",
+                      f"TemporalMap({filters},{filters}) K; Cluster({side}, P);",
+                      "SpatialMap(1,1) C; TemporalMap(1,1) Y; TemporalMap(1,1) K;"]
     else:  # K across columns, a tile of `side` pixels down the rows; C' streams under an output tile
         directives = [f"SpatialMap(1,1) K; TemporalMap(1,1) Y; TemporalMap({tile},{tile}) X;",
                       f"TemporalMap({window},{window}) C;"]
@@ -146,14 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sides", default=",".join(map(str, SIDES)), help="array sides (default 16,32)")
     parser.add_argument("--layers", help="comma-separated layer names (default: all)")
+    parser.add_argument("--dataflows", default=",".join(DATAFLOWS), help="default ws,os,is")
     args = parser.parse_args(argv)
     sides = [int(s) for s in args.sides.split(",")]
+    dataflows = args.dataflows.split(",")
     chosen = [layer for layer in LAYERS if not args.layers or layer.name in args.layers.split(",")]
     errors: dict[tuple[str, int, str], list[float]] = {}
     print("| array | dataflow | layer (K, C, RxS/stride, output) | SCALE-Sim | MAESTRO model | systolic model |")
     print("|---|---|---|---|---|---|")
     for side in sides:
-        for dataflow in DATAFLOWS:
+        for dataflow in dataflows:
             for layer in chosen:
                 reference = scalesim_cycles(layer, dataflow, side)
                 shape = (f"{layer.filters}, {layer.channels}, {layer.filter}x{layer.filter}/{layer.stride}, "
@@ -168,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| array | dataflow | layers | MAESTRO model: mean abs error (worst) | systolic model: mean abs error (worst) |")
     print("|---|---|---|---|---|")
     for side in sides:
-        for dataflow in DATAFLOWS:
+        for dataflow in dataflows:
             cells = []
             for topology in ("maestro", "systolic"):
                 values = errors[(topology, side, dataflow)]

@@ -295,6 +295,7 @@ def render_comparison(results: list, columns: tuple[str, ...] = ("runtime", "ene
     table_columns.append(Column("fastest", "left", wrap=True))
     hardware = results[0][1].hardware
     notes = [energy_note(hardware)] if "energy" in columns else []
+    notes += [note for note in [timing_note(hardware)] if note]
     compared = compare_rows([result.layers for _, result in results])
     missing = {name: sum(row.cells[i] is None for row in compared[:-1]) for i, name in enumerate(names)}
     if any(missing.values()):

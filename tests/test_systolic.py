@@ -118,6 +118,17 @@ def test_outputs_say_the_timing_is_not_maestros(tmp_path: Path, capsys: pytest.C
     assert "timing_note" not in json.loads(capsys.readouterr().out)
 
 
+def test_dse_and_compare_say_the_timing_is_not_maestros(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hw = tmp_path / "hw.m"
+    hw.write_text("num_pes: 64\nnoc_bw_cstr: 32\nnoc_topology: systolic\n")
+    out = tmp_path / "dse"
+    assert main(["dse", str(TINY), "--hw", str(hw), "--set", "noc_bw=8,64", "--set", "KTile=8,16", "-o", str(out)]) == 0
+    assert any("noc_topology systolic" in note for note in json.loads((out / "summary.json").read_text())["notes"])
+    capsys.readouterr()
+    assert main(["compare", str(TINY), str(TINY), "--hw", str(hw), "-o", str(tmp_path / "c.txt")]) == 0
+    assert "not MAESTRO's model" in (tmp_path / "c.txt").read_text()
+
+
 # ---- the rules ---------------------------------------------------------------------------------------
 
 
@@ -193,7 +204,7 @@ def test_the_dse_under_systolic_equals_compile(tmp_path: Path) -> None:
 SMALL = ("gemm_16", "vgg16c_fc_b1", "fc1024_b16")
 
 
-@pytest.mark.parametrize("dataflow", ["ws", "os"])
+@pytest.mark.parametrize("dataflow", ["ws", "os", "is"])
 @pytest.mark.parametrize("name", SMALL)
 def test_systolic_model_matches_scalesim(name: str, dataflow: str) -> None:
     """On small layers of the validation (docs/validation.md), 16x16 array: within 2% of SCALE-Sim."""
