@@ -3,7 +3,8 @@
 maestroc.costmodel turns a layer shape into each level's hardware-independent
 counts and processed iteration cases (cached per shape). This module folds those
 cases into the quantities that depend on the NoC bandwidth and latency, the
-off-chip bandwidth and the SIMD lanes (docs/costmodel.md M12-M17), over an algebra
+off-chip bandwidth and the SIMD lanes (docs/costmodel.md M12-M17; with
+``noc_topology: systolic`` a systolic array's case delays, maestroc.systolic), over an algebra
 (maestroc.algebra): exact ints for one design, int64 arrays for a grid of designs
 (maestroc.engine), sympy expressions for ``--emit reuse``. The fold is a few
 operations per case, so a new design, or a whole grid of them, costs microseconds
