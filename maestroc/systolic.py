@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from math import prod
 
 from maestroc.algebra import Algebra
-from maestroc.costmodel import LayerAnalysis, Value
+from maestroc.costmodel import LayerAnalysis, Value, shape_key, structure_of
+from maestroc.diagnostics import Diagnostics
+from maestroc.hardware import HardwareSpec
+from maestroc.ir import NetworkIR
 from maestroc.layertypes import OUTPUT_DIMS
 
 _INPUT_NAME = dict(OUTPUT_DIMS)  # the output's Y'/X' are stepped under the input names Y/X
@@ -66,6 +69,22 @@ def array_of(analysis: LayerAnalysis) -> SystolicArray:
                 stepped.add(dim)
     stationary = frozenset(name for name, dims in analysis.tensors.items() if not stepped & set(dims))
     return SystolicArray(rows, levels[0].sub_clusters or 1, stationary)
+
+
+def report_pipelines(network: NetworkIR, hardware: HardwareSpec, diagnostics: Diagnostics,
+                     strict: bool = False) -> None:
+    """C406: under the systolic rules, the layers whose dataflow keeps no tensor stationary (flagged, not validated)."""
+    if hardware.noc_topology != "systolic":
+        return
+    flagged = [layer for layer in network.layers if layer.levels and layer.name not in network.illegal
+               and not array_of(structure_of(shape_key(layer))).stationary]
+    if not flagged:
+        return
+    more = f" ({len(flagged)} layers: the first is shown)" if len(flagged) > 1 else ""
+    add = diagnostics.error if strict else diagnostics.warning
+    add("C406", f"layer `{flagged[0].name}`: under noc_topology systolic its dataflow keeps no tensor stationary "
+        f"below the top level{more}; the systolic rules time it as a pipeline filled once, which they were not "
+        "validated on", flagged[0].span, notes=["docs/systolic.md#limits"])
 
 
 def case_delay(alg: Algebra, array: SystolicArray, level: int, compute: Value, ingress: int, weight_ingress: int,

@@ -129,6 +129,32 @@ def test_dse_and_compare_say_the_timing_is_not_maestros(tmp_path: Path, capsys: 
     assert "not MAESTRO's model" in (tmp_path / "c.txt").read_text()
 
 
+PIPELINE_ONLY = """Network P {
+  Layer L {
+    Type: CONV
+    Dimensions { K: 4, C: 4, R: 1, S: 1, Y: 1, X: 8 }
+    Dataflow {
+      TemporalMap(4,4) K; TemporalMap(4,4) C; TemporalMap(1,1) Y; SpatialMap(4,4) X;
+      Cluster(4, P);
+      TemporalMap(1,1) K; TemporalMap(1,1) C; TemporalMap(1,1) Y; SpatialMap(1,1) X;
+    }
+  }
+}
+"""
+
+
+def test_a_dataflow_with_no_stationary_tensor_is_flagged() -> None:
+    """C406: the lower level steps K and C, so no tensor stays; a warning (an error with strict), systolic only."""
+    systolic = {"num_pes": 8, "noc_topology": "systolic"}
+    codes = [(d.code, d.severity.value) for d in maestroc.compile(PIPELINE_ONLY, systolic).diagnostics]
+    assert ("C406", "warning") in codes
+    assert "C406" not in [d.code for d in maestroc.compile(PIPELINE_ONLY, {"num_pes": 8}).diagnostics]
+    with pytest.raises(maestroc.InputError, match="keeps no tensor stationary"):
+        maestroc.compile(PIPELINE_ONLY, systolic, strict=True)
+    example = str(ROOT / "docs/examples/systolic_ws.m")
+    assert "C406" not in [d.code for d in maestroc.compile(example, {"num_pes": 16, "noc_topology": "systolic"}).diagnostics]
+
+
 # ---- the rules ---------------------------------------------------------------------------------------
 
 

@@ -111,6 +111,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     """Evaluate the cost expressions and write the requested output."""
     # The cost model and the outputs, imported here so that parse and lint start fast.
     from maestroc.api import report_capacity
+    from maestroc.systolic import report_pipelines
     from maestroc.coverage import network_gaps, report_gaps
     from maestroc.metrics import evaluate_network
     from maestroc.report import (
@@ -133,6 +134,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     if not layers and diagnostics.has_errors:
         return  # every layer failed: the diagnostics say why; no empty table or bare CSV header
     report_capacity(network, hardware, layers, diagnostics, strict=args.strict)
+    report_pipelines(network, hardware, diagnostics, strict=args.strict)
     if emit == "csv":
         writer.write(args.output, format_csv(network.name, layers, maestro_names=args.layer_names == "maestro"))
         for note in csv_notes(hardware):
