@@ -4,7 +4,10 @@ The cost model (maestroc.costmodel) is written once, over an *algebra*: the four
 hardware values it depends on beyond the layer and the sub-cluster counts (NoC
 bandwidth and latency, off-chip bandwidth, SIMD lanes), and the five operations
 it combines them with (truncating and ceiling division, max, min, sum; ``+``,
-``-`` and ``*`` are the values' own). Three algebras instantiate it:
+``-`` and ``*`` are the values' own). An algebra also names the NoC topology whose
+case delays the timing follows (``noc_topology``: MAESTRO's, or a systolic array's,
+maestroc.systolic), so that every cache keyed by the algebra tells the two apart.
+Three algebras instantiate it:
 
 * :class:`IntegerAlgebra` (here): the values of one design as Python ints. Every
   figure comes out as an exact int; ``maestroc compile`` uses it, with no sympy.
@@ -48,6 +51,7 @@ class Algebra(Protocol):
     noc_latency: Any
     offchip_bw: Any
     num_simd_lanes: Any
+    noc_topology: str  # whose case delays the runtime follows: "maestro" (M14) or "systolic" (maestroc.systolic)
 
     def tdiv(self, a: Any, b: Any) -> Any: ...
 
@@ -68,11 +72,12 @@ class IntegerAlgebra:
     noc_latency: int
     offchip_bw: int
     num_simd_lanes: int
+    noc_topology: str = "maestro"
 
     @classmethod
     def of(cls, hardware: Any) -> "IntegerAlgebra":
-        """The algebra of a hardware spec (anything with the four attributes)."""
-        return cls(*(int(getattr(hardware, name)) for name in HARDWARE_NAMES))
+        """The algebra of a hardware spec (anything with the four attributes and ``noc_topology``)."""
+        return cls(*(int(getattr(hardware, name)) for name in HARDWARE_NAMES), hardware.noc_topology)
 
     @staticmethod
     def tdiv(a: int, b: int) -> int:

@@ -187,10 +187,12 @@ def evaluate(network: NetworkIR, spec: HardwareSpec, diagnostics: Diagnostics | 
     The language server calls it on the network it lowers as you type.
     """
     from maestroc.metrics import evaluate_network
+    from maestroc.systolic import report_pipelines
 
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     layers = evaluate_network(network, spec, maestro_energy_quirk)
     report_capacity(network, spec, layers, diagnostics, strict)
+    report_pipelines(network, spec, diagnostics, strict)
     report_gaps(network_gaps(network), diagnostics, strict=strict)
     return CompileResult(network, spec, layers, diagnostics)
 

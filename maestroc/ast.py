@@ -25,6 +25,14 @@ class Number:
 
 
 @dataclass(frozen=True)
+class Word:
+    """A word value of a hardware file (``noc_topology: systolic``): one of the key's named choices."""
+
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class ConstRef:
     """A reference to a ``Constant``."""
 
@@ -205,7 +213,7 @@ class MappingFile:
 @dataclass(frozen=True)
 class HwEntry:
     key: str
-    value: Number
+    value: Number | Word
     key_span: Span
     span: Span
 
@@ -246,8 +254,8 @@ def to_json(node: object) -> object:
     return node
 
 
-def format_value(value: Value) -> str:
-    if isinstance(value, Number):
+def format_value(value: Value | Word) -> str:
+    if isinstance(value, (Number, Word)):
         return str(value.value)
     if isinstance(value, ConstRef):
         return value.name

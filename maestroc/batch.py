@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from maestroc.algebra import IntegerAlgebra
-from maestroc.batch_model import BatchModel, presence_groups
+from maestroc.batch_model import BatchModel, presence_groups, systolic_groups
 from maestroc.costmodel import TENSORS, shape_key
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
@@ -115,7 +115,9 @@ def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec, smallest: int = 
     """
     if len(batch) < max(smallest, 1):
         return evaluate_one_by_one(batch, hardware)
-    groups = presence_groups(batch)
+    groups = systolic_groups(batch, hardware)
+    if len(groups) == 1:
+        groups = presence_groups(batch)
     if len(groups) > 1:
         parts = [(rows, evaluate_batch(_rows(batch, rows), hardware, smallest)) for rows in groups]
         return _gather(parts, len(batch))

@@ -37,6 +37,7 @@ from maestroc.costmodel import (EDGE, INIT, STEADY, TENSORS, LayerAnalysis, Leve
 from maestroc.engine import ArrayAlgebra
 from maestroc.hardware import HardwareSpec
 from maestroc.passes.level_dims import lower_level_dims, top_level_dims
+from maestroc.systolic import SystolicArray, stepped_dims
 from maestroc.timing import case_delay, offchip_floors
 
 if TYPE_CHECKING:  # maestroc.batch imports this module
@@ -65,12 +66,24 @@ class BatchModel:
     """The walk of one batch on one hardware design."""
 
     def __init__(self, batch: "MappingBatch", hardware: HardwareSpec) -> None:
+        self._structure(batch)
+        self.algebra = ArrayAlgebra(hardware.noc_bw, hardware.noc_latency, hardware.offchip_bw,
+                                    hardware.num_simd_lanes, hardware.noc_topology)
+        self.noc_latency = hardware.noc_latency
+        self.irregular = np.zeros(len(batch), dtype=bool)
+        self.array: SystolicArray | None = None
+        if hardware.noc_topology == "systolic":
+            stationary = self.stationary()
+            if any(isinstance(flag, np.ndarray) for flag in stationary.values()):
+                raise ValueError("a systolic batch must keep the same tensors stationary (systolic_groups)")
+            self.array = SystolicArray(prod(self.sub_clusters[1:]), self.sub_clusters[0],
+                                       frozenset(t for t, flag in stationary.items() if flag))
+
+    def _structure(self, batch: "MappingBatch") -> None:
+        """The batch's loops per level, their sizes and offsets, and each level's static dims (N8)."""
         self.batch = batch
         self.layer = batch.template
         self.analysis = LayerAnalysis(batch.template)
-        self.algebra = ArrayAlgebra(hardware.noc_bw, hardware.noc_latency, hardware.offchip_bw,
-                                    hardware.num_simd_lanes)
-        self.noc_latency = hardware.noc_latency
         # The columns of each level's loops in the batch's size and offset arrays.
         self.columns: list[list[int]] = []
         position = 0
@@ -81,14 +94,26 @@ class BatchModel:
         self.sizes = _columns(batch.sizes)
         self.offsets = _columns(batch.offsets)
         self.sub_clusters = _columns(batch.sub_clusters)
-        # Each level's static dims (N8), over the whole batch.
         dims: dict[str, Any] = top_level_dims(self.layer)
         self.static_dims = [dims]
         for index in range(1, len(self.layer.levels)):
             upper = self.layer.levels[index - 1]
             dims = lower_level_dims(self.layer, upper, [self.sizes[c] for c in self.columns[index - 1]], dims)
             self.static_dims.append(dims)
-        self.irregular = np.zeros(len(batch), dtype=bool)
+
+    def stationary(self) -> dict[str, Any]:
+        """S1 per tensor: whether no level below the top steps through its dims (bools, or arrays)."""
+        levels = range(len(self.layer.levels))
+        stepped = stepped_dims(self.analysis, [[self.sizes[c] for c in self.columns[i]] for i in levels],
+                               [[self.offsets[c] for c in self.columns[i]] for i in levels],
+                               list(self.sub_clusters), self.static_dims)
+        flags: dict[str, Any] = {}
+        for tensor, dims in self.analysis.tensors.items():
+            moving: Any = False
+            for dim in dims:
+                moving = moving | stepped.get(dim, False)
+            flags[tensor] = _uniform(_not(moving))
+        return flags
 
     def int64_safe(self) -> bool:
         """Whether every count and cycle of the walk stays below int64's range, with a wide margin."""
@@ -144,11 +169,12 @@ class BatchModel:
             skipped = (np.asarray(occurrences) > 0) & (np.asarray(psum) <= 0)
             if np.any(skipped):  # M15: not mirrored here; these mappings go one by one
                 self.irregular |= np.broadcast_to(skipped, self.irregular.shape)
-            ingress = 0
+            ingress = weight = 0
             for tensor in ("input", "weight"):
                 volume = each(lambda st: self._volume(volumes, level, tables, st, tensor,
                                                       lambda: analysis.ingress(level, st, tensor)))
                 ingress = ingress + volume
+                weight = volume if tensor == "weight" else weight
                 result.l2_read[tensor] += occurrences * volume
                 result.l1_read[tensor] += occurrences * macs
             if innermost:
@@ -158,8 +184,8 @@ class BatchModel:
                                                   sub_results)
                 if first:
                     result.first_l1_req = first_l1
-            delay, _, _ = case_delay(alg, compute, ingress, egress, all(s.position == INIT for s in states),
-                                     floors if level == 0 else None)
+            delay, _, _ = case_delay(alg, compute, ingress, weight, egress, all(s.position == INIT for s in states),
+                                     floors if level == 0 else None, self.array, level)
             result.runtime = result.runtime + occurrences * delay
             result.macs = result.macs + occurrences * macs
             first = False
@@ -333,6 +359,23 @@ def presence_groups(batch: "MappingBatch") -> list[np.ndarray]:
     if union * (_CASE_OVERHEAD + count) <= apart:
         return [np.arange(count)]
     return [np.flatnonzero(group_of == k) for k in range(len(kinds))]
+
+
+def systolic_groups(batch: "MappingBatch", hardware: HardwareSpec) -> list[np.ndarray]:
+    """The batch's rows by the tensors their array keeps stationary (S1; one group on MAESTRO's timing)."""
+    if hardware.noc_topology != "systolic":
+        return [np.arange(len(batch))]
+    flags = BatchModel.__new__(BatchModel)  # the structure only: no hardware needed for S1
+    flags._structure(batch)
+    code = np.zeros(len(batch), dtype=np.int64)
+    for bit, flag in enumerate(flags.stationary().values()):
+        code |= np.broadcast_to(np.asarray(flag, dtype=np.int64), (len(batch),)) << bit
+    kinds, group_of = np.unique(code, return_inverse=True)
+    return [np.flatnonzero(group_of == k) for k in range(len(kinds))]
+
+
+def _not(flag: Any) -> Any:
+    return (not flag) if isinstance(flag, bool) else ~flag
 
 
 def _columns(values: np.ndarray) -> list[Any]:

@@ -108,6 +108,8 @@ class Case:
     partial_sums: int  # the innermost level's compute, in MACs
     all_init: bool
     subs: tuple[tuple[int, Dims], ...]  # the sub-level chunks whose slowest runtime is the compute delay
+    # Of ``ingress``, the weight's part: the systolic timing (maestroc.systolic) loads a stationary operand apart.
+    weight_ingress: int
 
 
 @dataclass(frozen=True)
@@ -494,10 +496,12 @@ class LayerAnalysis:
             result.l1_read["output"] += occ * macs
             if psum <= 0:
                 continue
-            ingress_total = 0
+            ingress_total = weight_ingress = 0
             for tensor in ("input", "weight"):
                 ingress = self.ingress(level, states, tensor)
                 ingress_total += ingress
+                if tensor == "weight":
+                    weight_ingress = ingress
                 result.l2_read[tensor] += occ * ingress
                 result.l1_write[tensor] = result.l2_read[tensor]
                 result.l1_read[tensor] += occ * macs
@@ -528,7 +532,7 @@ class LayerAnalysis:
             result.active_sum += active * occ
             result.total_occurrences += occ
             cases.append(Case(occ, ingress_total, egress, psum, all(s.position == INIT for s in states),
-                              tuple(key for key, _ in subs)))
+                              tuple(key for key, _ in subs), weight_ingress))
         if not cases or innermost:
             result.first_l1_req = dict(result.l1_req)
         return LevelCases(result, tuple(cases))

@@ -98,6 +98,8 @@ CODES: dict[str, str] = {
     "C403": "a layer needs more NoC bandwidth than the hardware has (an error with --strict)",
     "C404": "a layer needs more off-chip bandwidth than the hardware has (an error with --strict)",
     "C405": "the MACs the dataflow counts differ from the layer's true count (an error with --strict)",
+    "C406": "under noc_topology: systolic, a dataflow keeps no tensor stationary: timed as a pipeline, "
+            "unvalidated (an error with --strict)",
 }
 
 

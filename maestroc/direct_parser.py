@@ -257,8 +257,14 @@ class _Reader:
         while self.at < len(self.tokens):
             key = self.take_matching(_KEY)
             self.take_if(":")
-            number = self.take_matching(_HW_NUMBER)
-            last = self.take_if(";") or number
-            entries.append(ast.HwEntry(key[0], ast.Number(number_value(number[0]), self.token_span(number)),
-                                       self.token_span(key), self.span(key, last)))
+            word = self.peek()
+            value: ast.Number | ast.Word
+            if word is not None and _KEY.fullmatch(word):  # a named choice: noc_topology: systolic
+                token = self.take_matching(_KEY)
+                value = ast.Word(token[0], self.token_span(token))
+            else:
+                token = self.take_matching(_HW_NUMBER)
+                value = ast.Number(number_value(token[0]), self.token_span(token))
+            last = self.take_if(";") or token
+            entries.append(ast.HwEntry(key[0], value, self.token_span(key), self.span(key, last)))
         return ast.HardwareFile(self.path, tuple(entries))

@@ -19,7 +19,7 @@ from maestroc.exploration import REASONS
 from maestroc.hardware import INT_MAX, format_hardware
 from maestroc.outputs import OutputWriter, table_console
 from maestroc.pareto import best_per_objective
-from maestroc.report import energy_note
+from maestroc.report import energy_note, timing_note
 from maestroc.space import HARDWARE_AXES, OBJECTIVES, DesignSpace
 from maestroc.tables import Column, FittedTable
 
@@ -133,8 +133,9 @@ def _unlimited_buffers(space: DesignSpace) -> list[str]:
 
 
 def notes(space: DesignSpace, result: ExplorationResult) -> list[str]:
-    """What the numbers need said: area from "unlimited" buffers, and why no design is valid."""
-    said = []
+    """What the numbers need said: the timing model when not MAESTRO's, area from "unlimited" buffers, and why
+    no design is valid."""
+    said = [note for note in [timing_note(space.base)] if note]
     unlimited = _unlimited_buffers(space)
     if unlimited:
         said.append(f"{', '.join(unlimited)} {'is' if len(unlimited) == 1 else 'are'} unlimited (no --hw or "

@@ -47,12 +47,13 @@ class ArrayAlgebra:
     """Hardware values as broadcastable integer arrays: one model run covers a grid of designs."""
 
     def __init__(self, noc_bw: np.ndarray, noc_latency: np.ndarray, offchip_bw: np.ndarray,
-                 num_simd_lanes: np.ndarray) -> None:
+                 num_simd_lanes: np.ndarray, noc_topology: str = "maestro") -> None:
         self.noc_bw, self.noc_latency, self.offchip_bw, self.num_simd_lanes = \
             noc_bw, noc_latency, offchip_bw, num_simd_lanes
+        self.noc_topology = noc_topology
 
     @classmethod
-    def over(cls, axes: Axes, exact_python: bool = False) -> "ArrayAlgebra":
+    def over(cls, axes: Axes, exact_python: bool = False, noc_topology: str = "maestro") -> "ArrayAlgebra":
         """The outer-product grid of the four axes: value ``i`` of axis ``k`` along array axis ``k``."""
         arrays = []
         for index, values in enumerate(axes):
@@ -60,7 +61,7 @@ class ArrayAlgebra:
             shape[index] = len(values)
             array = np.array(values, dtype=np.int64).reshape(shape)
             arrays.append(array.astype(object) if exact_python else array)
-        return cls(*arrays)
+        return cls(*arrays, noc_topology)
 
     @staticmethod
     def tdiv(a: Any, b: Any) -> Any:
@@ -110,9 +111,9 @@ class GridCost:
         return self.runtime.dtype == object
 
 
-def _grid_fold(structure: LayerAnalysis, axes: Axes, exact_python: bool) -> LevelResult:
+def _grid_fold(structure: LayerAnalysis, axes: Axes, exact_python: bool, noc_topology: str) -> LevelResult:
     """The top level's results over the grid (runtimes and bandwidths; no delay statistics)."""
-    algebra = ArrayAlgebra.over(axes, exact_python)
+    algebra = ArrayAlgebra.over(axes, exact_python, noc_topology)
     return Fold(structure, algebra, _SUB_FOLDS, (axes, exact_python), statistics=False).top()
 
 
@@ -125,27 +126,28 @@ def clear_caches() -> None:
     _SUB_FOLDS.clear()
 
 
-def corner(axes: Axes) -> IntegerAlgebra:
+def corner(axes: Axes, noc_topology: str = "maestro") -> IntegerAlgebra:
     """The design of the grid with the largest values: least bandwidth and lanes, most latency."""
     noc_bw, noc_latency, offchip_bw, lanes = axes
-    return IntegerAlgebra(min(noc_bw), max(noc_latency), min(offchip_bw), min(lanes))
+    return IntegerAlgebra(min(noc_bw), max(noc_latency), min(offchip_bw), min(lanes), noc_topology)
 
 
 @lru_cache(maxsize=32)
-def grid_cost(shape: LayerIR, axes: Axes) -> GridCost:
-    """A layer shape (costmodel.shape_key) over the outer product of the hardware ``axes``.
+def grid_cost(shape: LayerIR, axes: Axes, noc_topology: str = "maestro") -> GridCost:
+    """A layer shape (costmodel.shape_key) over the outer product of the hardware ``axes``, timed by the
+    ``noc_topology``'s rules.
 
     Cached for the few shapes a run of groups revisits; the arrays stay small because
     each value spans only the axes it depends on.
     """
     structure = structure_of(shape)
-    bound = Fold(structure, corner(axes), statistics=False).top().runtime
+    bound = Fold(structure, corner(axes, noc_topology), statistics=False).top().runtime
     exact_python = bound >= INT64_SAFE
     try:
-        top = _grid_fold(structure, axes, exact_python)
+        top = _grid_fold(structure, axes, exact_python, noc_topology)
     except OverflowError:  # an int of the layer itself beyond int64
         exact_python = True
-        top = _grid_fold(structure, axes, exact_python)
+        top = _grid_fold(structure, axes, exact_python, noc_topology)
     grid = tuple(len(values) for values in axes)
 
     def full(value: Any) -> np.ndarray:

@@ -115,7 +115,8 @@ def group_totals(network: NetworkIR, space: DesignSpace) -> GroupTotals:
     """MACs, energy and buffer needs (exact, one per group) and each layer's shape for the runtime blocks."""
     # The design with the largest runtime: least bandwidth and lanes, most latency (the axes are sorted).
     noc_bw, noc_latency, offchip_bw, lanes = (space.axis(name) for name in RUNTIME_AXES)
-    worst = IntegerAlgebra(int(noc_bw[0]), int(noc_latency[-1]), int(offchip_bw[0]), int(lanes[0]))
+    worst = IntegerAlgebra(int(noc_bw[0]), int(noc_latency[-1]), int(offchip_bw[0]), int(lanes[0]),
+                           space.base.noc_topology)
     totals = GroupTotals([], 0, 0.0, 0, 0, False)
     for layer in network.layers:
         key = shape_key(layer)
@@ -144,7 +145,7 @@ def runtime_block(totals: GroupTotals, space: DesignSpace, box: tuple[slice, ...
     for key in totals.shapes:
         if budget is not None and budget.late():
             return None
-        cost = grid_cost(key, axes)  # the one cost model over the block's hardware values
+        cost = grid_cost(key, axes, space.base.noc_topology)  # the one cost model over the block's hardware
         if cost.exact_python and runtime.dtype != object:  # a layer's own numbers beyond int64
             runtime, noc_req, offchip_req = (a.astype(object) for a in (runtime, noc_req, offchip_req))
         layer_runtime = cost.runtime.astype(object) if runtime.dtype == object else cost.runtime

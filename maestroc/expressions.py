@@ -48,24 +48,28 @@ def _latex_equation(name: str, expr: sympy.Expr) -> list[str]:
     return lines + [r"\end{multline*}"]
 
 
-def format_reuse(network: NetworkIR, latex: bool = False) -> str:
-    """The cost expressions of every layer: per level and case structure, in the hardware symbols.
+def format_reuse(network: NetworkIR, latex: bool = False, noc_topology: str = "maestro") -> str:
+    """The cost expressions of every layer: per level and case structure, in the hardware symbols, with the
+    case delays of ``noc_topology`` (MAESTRO's, or the systolic array's: maestroc.systolic).
 
     With ``latex`` the whole output is a LaTeX fragment (amsmath): text escaped, each expression in
     a multline* environment, hardware symbols as \\mathit names.
     """
-    from maestroc.symbolic import SYMBOLIC
+    from maestroc.symbolic import SymbolicAlgebra
     from maestroc.timing import folded
 
     def text(line: str) -> str:  # a line of plain text: its own paragraph in LaTeX
         return _latex_text(line) + r" \par" if latex else line
 
+    algebra = SymbolicAlgebra(noc_topology)
     out: list[str] = [f"% maestroc reuse expressions of {network.name} (needs amsmath)"] if latex else []
+    if noc_topology != "maestro":
+        out.append(text(f"timing: noc_topology {noc_topology} (docs/systolic.md), not MAESTRO's model"))
     indent = "" if latex else "  "
     for layer in network.layers:
         if layer.name in network.illegal or not layer.levels:
             continue
-        fold = folded(shape_key(layer), SYMBOLIC)  # the one cost model, in the hardware symbols
+        fold = folded(shape_key(layer), algebra)  # the one cost model, in the hardware symbols
         heading = f"layer {layer.name} : {layer.layer_type}"
         out.append(r"\paragraph{" + _latex_text(heading) + "}" if latex else heading)
         for (level, dims), result in sorted(fold.results.items(), key=lambda item: item[0][0]):

@@ -117,8 +117,8 @@ class _Printer:
         """The text of a one-line span, e.g. a number as written (``1.0`` stays ``1.0``)."""
         return self.lines[span.line - 1][span.column - 1:span.end_column - 1]
 
-    def value(self, value: ast.Value) -> str:
-        if isinstance(value, ast.Number):
+    def value(self, value: ast.Value | ast.Word) -> str:
+        if isinstance(value, (ast.Number, ast.Word)):
             return self.source(value.span)
         if isinstance(value, ast.ConstRef):
             return value.name

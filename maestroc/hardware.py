@@ -3,7 +3,8 @@
 MAESTRO's keys (the README's hardware table) keep MAESTRO's meaning and defaults: a missing
 size or bandwidth means "unlimited" (INT_MAX), ``NoC_NumHops`` is the NoC latency
 in cycles. maestroc adds the SIMD lane count, a word size (to turn element counts
-into bytes) and the energy table of docs/costmodel.md M21.
+into bytes), the energy table of docs/costmodel.md M21 and the NoC topology whose
+timing rules the runtime follows (``maestro``, the default, or ``systolic``: docs/systolic.md).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class HwKey:
     minimum: int | float
     description: str
     strict_minimum: bool = False  # value must be > minimum (floats)
+    choices: tuple[str, ...] = ()  # the named values of a word key (kind str)
 
 
 HW_KEYS: dict[str, HwKey] = {
@@ -64,6 +66,9 @@ HW_KEYS: dict[str, HwKey] = {
               "energy of moving one element over the NoC (L2 to PEs, or PEs to L2), nJ"),
         HwKey("offchip_energy", "offchip_energy", float, 0.0, 0.0,
               "energy of moving one element between off-chip memory (DRAM) and L2, nJ"),
+        HwKey("noc_topology", "noc_topology", str, "maestro", 0,
+              "timing rules of the NoC: maestro (MAESTRO's model) or systolic (docs/systolic.md)",
+              choices=("maestro", "systolic")),
     )
 }
 
@@ -73,6 +78,10 @@ def value_problem(key: HwKey, value: object) -> str | None:
 
     The one check behind hardware files, dicts given to the Python API and the HardwareSpec constructor.
     """
+    if key.kind is str:
+        if isinstance(value, str) and value in key.choices:
+            return None
+        return f"must be one of {', '.join(key.choices)}, not {value!r}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return f"must be a number, not {value!r}"
     if not isinstance(value, numbers.Integral) and not math.isfinite(value):
@@ -113,6 +122,7 @@ class HardwareSpec:
     l2_energy_multiplier: float = 18.61
     noc_energy: float = 0.0
     offchip_energy: float = 0.0
+    noc_topology: str = "maestro"
 
     def __post_init__(self) -> None:
         diagnostics = Diagnostics()
@@ -134,9 +144,9 @@ def format_hardware(spec: HardwareSpec, comments: list[str] = ()) -> str:  # typ
     """
     lines = [f"// {comment}" for comment in comments]
     entries = [(key.name, getattr(spec, key.field)) for key in HW_KEYS.values()
-               if not (key.default == INT_MAX and getattr(spec, key.field) == INT_MAX)]
+               if not (key.default in (INT_MAX, "maestro") and getattr(spec, key.field) == key.default)]
     width = max(len(name) for name, _ in entries) + 1
-    lines += [f"{name + ':':<{width}} {value!r}" for name, value in entries]
+    lines += [f"{name + ':':<{width}} {value if isinstance(value, str) else repr(value)}" for name, value in entries]
     return "\n".join(lines) + "\n"
 
 
@@ -188,8 +198,10 @@ def build_hardware(tree: ast.HardwareFile, diagnostics: Diagnostics) -> Hardware
         first[entry.key] = entry
         problem = _literal_problem(entry) or value_problem(key, entry.value.value)
         if problem:
+            close = difflib.get_close_matches(str(entry.value.value), key.choices, n=1)
             helps = ["MAESTRO divides by this value and crashes on 0"] if key.minimum == 1 and \
-                isinstance(entry.value.value, (int, float)) and entry.value.value < 1 else []
+                isinstance(entry.value.value, (int, float)) and entry.value.value < 1 else \
+                [f"did you mean `{close[0]}`?"] if close else []
             diagnostics.error("E303", f"`{entry.key}` {problem}", entry.value.span,
                               notes=[f"{entry.key}: {key.description}"], helps=helps)
             ok = False

@@ -418,7 +418,8 @@ class _HwBuilder(Transformer):
 
     def entry(self, meta: object, children: list) -> ast.HwEntry:
         key, value = children
-        return ast.HwEntry(str(key), _number(self.path, value), _token_span(self.path, key),
-                           _span(self.path, meta))
+        parsed = ast.Word(str(value), _token_span(self.path, value)) if value.type == "KEY" else \
+            _number(self.path, value)
+        return ast.HwEntry(str(key), parsed, _token_span(self.path, key), _span(self.path, meta))
 
 

@@ -66,6 +66,14 @@ def _throughput_per_energy(macs: int, runtime: int, energy: float) -> float:
     return math.inf if energy == 0 else macs / runtime / energy * 1e9
 
 
+def timing_note(hardware: HardwareSpec) -> str | None:
+    """Which timing rules the runtimes follow, when they are not MAESTRO's (every output that shows a runtime)."""
+    if hardware.noc_topology == "maestro":
+        return None
+    return (f"timing: noc_topology {hardware.noc_topology}: runtimes and delays follow the systolic array's rules "
+            "(docs/systolic.md), not MAESTRO's model; every other figure is MAESTRO's")
+
+
 def csv_notes(hardware: HardwareSpec) -> list[str]:
     """What MAESTRO's CSV means where a reader would take it otherwise (printed on stderr, the CSV stays MAESTRO's)."""
     notes = ["the CSV is MAESTRO's: \"Activity count-based Energy\" leaves out the MAC energy"
@@ -75,6 +83,8 @@ def csv_notes(hardware: HardwareSpec) -> list[str]:
         notes.append(f"the CSV's \"L1/L2 SRAM Size Req (Bytes)\" are in elements, as in MAESTRO; with word_bytes "
                      f"{hardware.word_bytes} the bytes are {hardware.word_bytes} times that (JSON "
                      "l1_size_req_bytes/l2_size_req_bytes, the report)")
+    if timing := timing_note(hardware):
+        notes.append(timing)
     return notes
 
 
@@ -156,6 +166,8 @@ def format_json(network: str, path: str, hardware: HardwareSpec, layers: list[La
         "network": network, "source": path, "hardware": dataclasses.asdict(hardware), "units": UNITS,
         "layers": [_layer_json(m, hardware) for m in layers], "totals": totals(layers),
     }
+    if timing := timing_note(hardware):
+        document["timing_note"] = timing
     return json.dumps(document, indent=2) + "\n"
 
 
@@ -191,8 +203,8 @@ def render_report(network: str, hardware: HardwareSpec, layers: list[LayerMetric
     """
     title = (f"{network}, {len(layers)} layers, on {hardware.num_pes:,} PEs x {hardware.num_simd_lanes} SIMD lanes "
              f"(NoC {_limit(hardware.noc_bw, 'el/cycle')}, off-chip {_limit(hardware.offchip_bw, 'el/cycle')})")
-    table = FittedTable(REPORT_COLUMNS, title, [energy_note(hardware),
-                                                UTILIZATION_NOTE.format(word_bytes=hardware.word_bytes)])
+    notes = [energy_note(hardware), UTILIZATION_NOTE.format(word_bytes=hardware.word_bytes)]
+    table = FittedTable(REPORT_COLUMNS, title, notes + [note for note in [timing_note(hardware)] if note])
     word = hardware.word_bytes
     for m in layers:
         exceeded = {code for code, _, _ in capacity_findings(m, hardware)}
@@ -283,6 +295,7 @@ def render_comparison(results: list, columns: tuple[str, ...] = ("runtime", "ene
     table_columns.append(Column("fastest", "left", wrap=True))
     hardware = results[0][1].hardware
     notes = [energy_note(hardware)] if "energy" in columns else []
+    notes += [note for note in [timing_note(hardware)] if note]
     compared = compare_rows([result.layers for _, result in results])
     missing = {name: sum(row.cells[i] is None for row in compared[:-1]) for i, name in enumerate(names)}
     if any(missing.values()):

@@ -158,5 +158,14 @@ class SymbolicAlgebra:
     vmin = staticmethod(vmin)
     vsum = staticmethod(vsum)
 
+    def __init__(self, noc_topology: str = "maestro") -> None:
+        self.noc_topology = noc_topology
+
+    def __eq__(self, other: object) -> bool:  # a cache key: equal when the timing rules are
+        return isinstance(other, SymbolicAlgebra) and other.noc_topology == self.noc_topology
+
+    def __hash__(self) -> int:
+        return hash(("SymbolicAlgebra", self.noc_topology))
+
 
 SYMBOLIC = SymbolicAlgebra()

@@ -3,7 +3,8 @@
 maestroc.costmodel turns a layer shape into each level's hardware-independent
 counts and processed iteration cases (cached per shape). This module folds those
 cases into the quantities that depend on the NoC bandwidth and latency, the
-off-chip bandwidth and the SIMD lanes (docs/costmodel.md M12-M17), over an algebra
+off-chip bandwidth and the SIMD lanes (docs/costmodel.md M12-M17; with
+``noc_topology: systolic`` a systolic array's case delays, maestroc.systolic), over an algebra
 (maestroc.algebra): exact ints for one design, int64 arrays for a grid of designs
 (maestroc.engine), sympy expressions for ``--emit reuse``. The fold is a few
 operations per case, so a new design, or a whole grid of them, costs microseconds
@@ -19,6 +20,8 @@ from maestroc.algebra import Algebra
 from maestroc.costmodel import (BoundedCache, Dims, LayerAnalysis, LayerCost, LevelResult, Value, shape_key,
                                 structure_of)
 from maestroc.ir import LayerIR
+from maestroc import systolic
+from maestroc.systolic import SystolicArray, array_of
 
 
 @dataclass
@@ -39,7 +42,8 @@ class Fold:
     ``shared`` (with ``algebra_key`` naming the algebra's values) lets folds of other
     layer shapes reuse the results of sub-levels they have in common. Without
     ``statistics`` the per-kind delay minimum, maximum and sum (CSV columns) are left
-    out: the DSE needs only runtimes and bandwidths.
+    out: the DSE needs only runtimes and bandwidths. The algebra's ``noc_topology`` picks the case
+    delays: MAESTRO's (M14) or the systolic array's (maestroc.systolic); it is part of every cache key.
     """
 
     def __init__(self, analysis: LayerAnalysis, algebra: Algebra, shared: BoundedCache | None = None,
@@ -50,6 +54,7 @@ class Fold:
         self.shared = shared
         self.algebra_key = algebra_key
         self.results: dict[tuple[int, Dims], LevelResult] = {}
+        self.array = array_of(analysis) if algebra.noc_topology == "systolic" else None
 
     def top(self) -> LevelResult:
         return self.level(0, None)
@@ -60,7 +65,8 @@ class Fold:
             if self.shared is None or level == 0:
                 self.results[key] = self._fold(*key)
             else:
-                self.results[key] = self.shared.get((self.algebra_key, self.analysis.sub_level_key(*key)),
+                self.results[key] = self.shared.get((self.algebra_key, self.algebra.noc_topology,
+                                                     self.analysis.sub_level_key(*key)),
                                                     lambda: self._fold(*key))
         return self.results[key]
 
@@ -79,7 +85,7 @@ class Fold:
         # weighted by the summed occurrences (sums are linear in them; max and min ignore repeats).
         kinds: dict[tuple, _Delays] = {}
         for case in structure.cases:
-            signature = (case.ingress, case.egress, case.partial_sums, case.subs, case.all_init)
+            signature = (case.ingress, case.weight_ingress, case.egress, case.partial_sums, case.subs, case.all_init)
             same = kinds.get(signature)
             if same is None:
                 if innermost:
@@ -87,8 +93,9 @@ class Fold:
                 else:
                     compute = vmax(*(self.level(*key).runtime for key in case.subs))
                 floors = (in_off, out_off) if level == 0 else None
-                delay, ingress_delay, egress_delay = case_delay(alg, compute, case.ingress, case.egress,
-                                                                case.all_init, floors)
+                delay, ingress_delay, egress_delay = case_delay(alg, compute, case.ingress, case.weight_ingress,
+                                                                case.egress, case.all_init, floors,
+                                                                self.array, level)
                 same = kinds[signature] = _Delays(delay, ingress_delay, egress_delay, vmax(compute, 1),
                                                   max(case.ingress, case.egress))
             same.occurrences += case.occurrences
@@ -122,16 +129,22 @@ def offchip_floors(alg: Algebra, l2_req: dict[str, Value]) -> tuple[Value, Value
             alg.tdiv(alg.tdiv(l2_req["output"], alg.offchip_bw), 2))
 
 
-def case_delay(alg: Algebra, compute: Value, ingress: Value, egress: Value, all_init: bool,
-               floors: tuple[Value, Value] | None) -> tuple[Value, Value, Value]:
-    """M12-M14: a case's delay from its compute delay and NoC traffic, with its ingress and egress delays.
+def case_delay(alg: Algebra, compute: Value, ingress: Value, weight_ingress: Value, egress: Value, all_init: bool,
+               floors: tuple[Value, Value] | None, array: SystolicArray | None = None,
+               level: int = 0) -> tuple[Value, Value, Value]:
+    """A case's delay from its compute delay and NoC traffic, with its ingress and egress delays (M12).
 
-    The first (all-Init) case fills before it computes; every other overlaps the three.
-    ``floors`` (the top level's off-chip floors) bound the delay from below.
+    MAESTRO's timing (M14): the first (all-Init) case fills before it computes; every other
+    overlaps the three. On a systolic ``array`` (``noc_topology: systolic``) the rules of
+    maestroc.systolic replace that combination; ``weight_ingress`` is the weight's part of
+    ``ingress``. ``floors`` (the top level's off-chip floors) bound the delay from below.
     """
     ingress_delay = alg.noc_latency + alg.cdiv(ingress, alg.noc_bw) - 1
     egress_delay = alg.noc_latency + alg.cdiv(egress, alg.noc_bw) - 1
-    delay = compute + ingress_delay if all_init else alg.vmax(egress_delay, compute, ingress_delay)
+    if array is None:
+        delay = compute + ingress_delay if all_init else alg.vmax(egress_delay, compute, ingress_delay)
+    else:
+        delay = systolic.case_delay(alg, array, level, compute, ingress, weight_ingress, egress, all_init)
     if floors is not None:
         delay = alg.vmax(floors[0], delay, floors[1])
     return delay, ingress_delay, egress_delay

@@ -9,6 +9,7 @@ at random. Every figure of :func:`evaluate_batch` must equal
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import pytest
 
 import maestroc
 from conftest import ROOT, shared_params
-from maestroc.api import CompileResult
+from maestroc.api import CompileResult, compile_files
 from maestroc.batch import MappingBatch, evaluate_batch, evaluate_one_by_one, member
 from maestroc.costmodel import TENSORS, shape_key
 from maestroc.diagnostics import InputError
@@ -25,6 +26,7 @@ from maestroc.ir import LayerIR
 HARDWARE = ROOT / "samples" / "hw" / "default_256pe.m"
 SAMPLE_NETWORKS = ("tiny_cnn.m", "lenet_model.m", "alexnet_model.m")
 MAPPINGS_PER_LAYER = 12
+GEMM_DATAFLOW = ROOT / "samples" / "dataflows" / "gemm_nk.m"
 
 
 def random_batch(layer: LayerIR, rng: np.random.Generator, count: int) -> MappingBatch:
@@ -44,9 +46,9 @@ def random_batch(layer: LayerIR, rng: np.random.Generator, count: int) -> Mappin
     return MappingBatch(layer, sizes, offsets, parts)
 
 
-def assert_same(layer: LayerIR, batch: MappingBatch) -> None:
-    hardware = maestroc.hardware_spec(str(HARDWARE))
-    fast, reference = evaluate_batch(batch, hardware, smallest=1), evaluate_one_by_one(batch, hardware)
+def assert_same(layer: LayerIR, batch: MappingBatch, topology: str = "maestro", hardware: Path = HARDWARE) -> None:
+    spec = replace(maestroc.hardware_spec(str(hardware)), noc_topology=topology)
+    fast, reference = evaluate_batch(batch, spec, smallest=1), evaluate_one_by_one(batch, spec)
     for name in ("runtime", "energy", "macs", "l1_size", "l2_size"):
         assert np.array_equal(getattr(fast, name), getattr(reference, name)), (layer.name, name)
     for tensor in TENSORS:
@@ -66,32 +68,32 @@ def distinct_layers(result: CompileResult) -> list[LayerIR]:
     return layers
 
 
-def sample_cases() -> list[tuple[str, str]]:
-    dataflows = sorted((ROOT / "samples" / "dataflows").glob("*.m"))
-    return [(network, dataflow.name) for network in SAMPLE_NETWORKS for dataflow in dataflows]
-
-
-@pytest.mark.parametrize(("network", "dataflow"), sample_cases())
-def test_batch_matches_compile_on_samples(network: str, dataflow: str) -> None:
-    try:
-        result = maestroc.compile(ROOT / "samples" / "networks" / network, HARDWARE,
-                                  dataflow=ROOT / "samples" / "dataflows" / dataflow)
-    except InputError:
-        pytest.skip(f"{dataflow} is not legal for every layer of {network}")
-    rng = np.random.default_rng(len(network) * 31 + len(dataflow))
-    for layer in distinct_layers(result):
-        assert_same(layer, random_batch(layer, rng, MAPPINGS_PER_LAYER))
+@pytest.mark.parametrize("topology", ["maestro", "systolic"])
+@pytest.mark.parametrize("network", SAMPLE_NETWORKS)
+def test_batch_matches_compile_on_samples(network: str, topology: str) -> None:
+    """Every sample dataflow legal for the network, under MAESTRO's timing and the systolic one."""
+    legal = 0
+    for dataflow in sorted((ROOT / "samples" / "dataflows").glob("*.m")):
+        try:
+            result = maestroc.compile(ROOT / "samples" / "networks" / network, HARDWARE,
+                                      dataflow_for={"CONV": dataflow, "DSCONV": dataflow, "GEMM": GEMM_DATAFLOW})
+        except InputError:
+            continue  # the template does not fit every layer of this network
+        legal += 1
+        rng = np.random.default_rng(len(network) * 31 + len(dataflow.name))
+        for layer in distinct_layers(result):
+            assert_same(layer, random_batch(layer, rng, MAPPINGS_PER_LAYER), topology)
+    assert legal >= 3, f"only {legal} sample dataflows apply to {network}"
 
 
 @pytest.mark.parametrize("path", shared_params("inputs/mapping/*.m"), ids=lambda p: Path(p).name if p else "none")
 def test_batch_matches_compile_on_reference_mappings(path: Path) -> None:
-    try:
-        result = maestroc.compile(path, HARDWARE)
-    except InputError:
-        pytest.skip(f"{Path(path).name} does not compile on {HARDWARE.name}")
+    """MAESTRO's reference mappings on its default hardware file (the one they were written for)."""
+    hardware = Path(path).parent.parent / "hw" / "hw_default.m"
+    result = compile_files(str(path), str(hardware), allow_illegal=True)  # the legal layers (RS files have few)
     rng = np.random.default_rng(7)
     for layer in distinct_layers(result)[:3]:
-        assert_same(layer, random_batch(layer, rng, 10))
+        assert_same(layer, random_batch(layer, rng, 10), hardware=hardware)
 
 
 def test_member_is_the_mapping_compile_evaluates() -> None:

@@ -115,6 +115,7 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     """Evaluate the cost expressions and write the requested output."""
     # The cost model and the outputs, imported here so that parse and lint start fast.
     from maestroc.api import report_capacity
+    from maestroc.systolic import report_pipelines
     from maestroc.coverage import network_gaps, report_gaps
     from maestroc.metrics import evaluate_network
     from maestroc.outputs import image_format, table_console, table_text
@@ -132,12 +133,13 @@ def _emit_costs(args: argparse.Namespace, emit: str, network: NetworkIR, hardwar
     if emit == "reuse":
         from maestroc.expressions import format_reuse  # sympy: only this output needs it
 
-        writer.write(args.output, format_reuse(network, latex=args.latex))
+        writer.write(args.output, format_reuse(network, latex=args.latex, noc_topology=hardware.noc_topology))
         return
     layers = evaluate_network(network, hardware, maestro_quirk=not args.fix_energy_carry)
     if not layers and diagnostics.has_errors:
         return  # every layer failed: the diagnostics say why; no empty table or bare CSV header
     report_capacity(network, hardware, layers, diagnostics, strict=args.strict)
+    report_pipelines(network, hardware, diagnostics, strict=args.strict)
     if emit == "csv":
         writer.write(args.output, format_csv(network.name, layers, maestro_names=args.layer_names == "maestro"))
         for note in csv_notes(hardware):

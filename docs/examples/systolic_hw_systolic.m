@@ -1,0 +1,4 @@
+num_pes:      16
+noc_bw_cstr:  8
+NoC_NumHops:  1
+noc_topology: systolic
