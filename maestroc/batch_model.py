@@ -24,7 +24,7 @@ are reported as irregular; maestroc.batch evaluates them one by one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import product
 from math import prod
 from typing import TYPE_CHECKING, Any
@@ -46,20 +46,6 @@ if TYPE_CHECKING:  # maestroc.batch imports this module
 # A margin for the sums the walk forms: a batch whose layer has more than INT64_SAFE / 2**20 MACs
 # per unit of NoC latency goes one by one (exact Python ints) instead.
 _MARGIN = 2**20
-
-
-@dataclass
-class LevelArrays:
-    """A level's results for the mappings it was walked for (ints or arrays of their number)."""
-
-    runtime: Any = 0
-    macs: Any = 0
-    l1_read: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
-    l1_write: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
-    l2_read: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
-    l2_write: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
-    l2_req: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
-    first_l1_req: dict[str, Any] = field(default_factory=lambda: dict.fromkeys(TENSORS, 0))
 
 
 class BatchModel:
@@ -122,12 +108,12 @@ class BatchModel:
         volume = prod(size for dim, size in dims.items() if not (dim in ("Y", "X") and dim + "'" in dims))
         return volume * (self.noc_latency + 1) * _MARGIN < INT64_SAFE
 
-    def evaluate(self) -> tuple[LevelArrays, np.ndarray]:
+    def evaluate(self) -> tuple[LevelResult, np.ndarray]:
         """The top level's results for every mapping, and which mappings are irregular."""
         return self._level(0, dict(self.analysis.top_dims)), self.irregular
 
     # ---- one level, for every mapping of the batch -------------------------------------------------
-    def _level(self, level: int, chunk: dict[str, Any]) -> LevelArrays:
+    def _level(self, level: int, chunk: dict[str, Any]) -> LevelResult:
         """Walk the cases of a level, each mapping on its own chunk (``chunk``: ints or arrays)."""
         analysis, alg = self.analysis, self.algebra
         spec = self.layer.levels[level]
@@ -141,9 +127,9 @@ class BatchModel:
                              if loop.spatial else temporal_facts(size, offset, chunk.get(loop.dim, size)))
                  for loop, size, offset in zip(spec.loops, sizes, offsets)]
         first_spatial = next(i for i, loop in enumerate(spec.loops) if loop.spatial)
-        result, counts = LevelArrays(), LevelResult()
+        result, counts = LevelResult(), LevelResult()
         floors = None
-        sub_results: dict[tuple, LevelArrays] = {}
+        sub_results: dict[tuple, LevelResult] = {}
         volumes: dict[tuple, Any] = {}
         first = True
         for states in product(*slots):
@@ -274,7 +260,7 @@ class BatchModel:
         return counts
 
     def _compute(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: list[tuple],
-                 first_spatial: int, sub_results: dict[tuple, LevelArrays]) -> tuple[Any, dict[str, Any]]:
+                 first_spatial: int, sub_results: dict[tuple, LevelResult]) -> tuple[Any, dict[str, Any]]:
         """M13: the slowest lower-level runtime of the chunks this case hands down, and the first's L1 need.
 
         At a spatial Edge with a partly filled sub-cluster the lower level runs on the edge-edge
@@ -287,7 +273,7 @@ class BatchModel:
         edges = tuple((s.position == EDGE, s.init_edge if isinstance(s.init_edge, bool) else id(s.init_edge))
                       for s in self.analysis._loop_states(level, states))
 
-        def lower(ee: bool) -> LevelArrays:
+        def lower(ee: bool) -> LevelResult:
             key = (edges, ee)
             if key not in sub_results:
                 chunk = self._each(level, tables, parts, variants,
