@@ -24,7 +24,7 @@ from maestroc.direct_parser import parse_well_formed
 from maestroc.lark_parser import parse_with_lark
 from maestroc.parser import detect_kind, parse_text, source_from_text
 
-SAMPLES = sorted((ROOT / "samples").rglob("*.m"))
+SAMPLES = sorted((ROOT / "samples").rglob("*.m")) + sorted((ROOT / "docs" / "examples").glob("*.m"))
 TOKEN = re.compile(r"\s+|[A-Za-z_][A-Za-z0-9_']*|[0-9]+|.", re.DOTALL)
 
 
