@@ -23,7 +23,8 @@ from maestroc.mapping.space import SpaceSettings, space_size
 from maestroc.passes.resolve import lower_directives as resolve_directives
 from maestroc.templates import Template, load_template
 
-SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "samples" / "dataflows"
+SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "samples" / "dataflows"  # in a source checkout
+INSTALLED_TEMPLATES = Path(__file__).resolve().parents[1] / "dataflows"  # the same files, installed (pyproject.toml)
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,10 @@ def _without_spans(directives: Directives) -> Directives:
 
 
 def default_templates() -> list[str]:
-    """The sample dataflows of a source checkout (none when maestroc is installed without them)."""
-    if not SAMPLE_TEMPLATES.is_dir():
-        return []
-    return sorted(str(p) for p in SAMPLE_TEMPLATES.glob("*.m"))
+    """The sample dataflows: ``samples/dataflows`` of a source checkout, else the copy ``pip install .`` puts
+    beside the package (package data ``maestroc.dataflows``), so an installed mapper has the same baselines."""
+    folder = SAMPLE_TEMPLATES if SAMPLE_TEMPLATES.is_dir() else INSTALLED_TEMPLATES
+    return sorted(str(p) for p in folder.glob("*.m"))
 
 
 def _baseline(search: LayerSearch, objective: str) -> Found | None:
