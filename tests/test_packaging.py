@@ -4,8 +4,11 @@ mapper's templates."""
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 from conftest import ROOT
+
+import maestroc
 
 
 def test_every_subpackage_is_installed() -> None:
@@ -21,9 +24,13 @@ def test_the_mappers_templates_are_installed_where_it_looks(monkeypatch, tmp_pat
     from maestroc.mapping import network
 
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert "maestroc.dataflows" in setuptools["packages"] and setuptools["package-data"]["maestroc.dataflows"] == ["*.m"]
-    assert ROOT / setuptools["package-dir"]["maestroc.dataflows"] == network.SAMPLE_TEMPLATES
-    assert network.INSTALLED_TEMPLATES == ROOT / "maestroc" / "dataflows"  # where pip puts maestroc.dataflows
+    assert "maestroc.dataflows" in setuptools["packages"]
+    assert setuptools["package-data"]["maestroc.dataflows"] == ["*.m"]
+    package = Path(maestroc.__file__).resolve().parent  # the checkout's maestroc/, or site-packages/maestroc
+    assert network.SAMPLE_TEMPLATES == package.parent / setuptools["package-dir"]["maestroc.dataflows"]
+    assert network.INSTALLED_TEMPLATES == package / "dataflows"  # where pip puts maestroc.dataflows
+    samples = sorted(p.name for p in (ROOT / "samples/dataflows").glob("*.m"))
+    assert sorted(Path(p).name for p in network.default_templates()) == samples  # installed or not
     installed = tmp_path / "dataflows"
     installed.mkdir()
     (installed / "kcp_ws.m").write_text((network.SAMPLE_TEMPLATES / "kcp_ws.m").read_text())
