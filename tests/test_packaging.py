@@ -33,7 +33,7 @@ def test_the_mappers_templates_are_installed_where_it_looks(monkeypatch, tmp_pat
     assert sorted(Path(p).name for p in network.default_templates()) == samples  # installed or not
     installed = tmp_path / "dataflows"
     installed.mkdir()
-    (installed / "kcp_ws.m").write_text((network.SAMPLE_TEMPLATES / "kcp_ws.m").read_text())
+    (installed / "kcp_ws.m").write_text((ROOT / "samples/dataflows/kcp_ws.m").read_text())
     monkeypatch.setattr(network, "SAMPLE_TEMPLATES", tmp_path / "no-checkout")
     monkeypatch.setattr(network, "INSTALLED_TEMPLATES", installed)
     assert network.default_templates() == [str(installed / "kcp_ws.m")]
