@@ -132,6 +132,15 @@ def test_explain_space_prints_sizes(cli) -> None:
     assert "stem_7x7_s2 (CONV" in result.out and "families:" in result.out and "network:" in result.out
 
 
+def test_explain_space_lists_the_cluster_sizes_the_search_uses(cli) -> None:
+    """The filter sizes are Cluster sizes of the space (docs/mapping.md); --explain-space once left them out."""
+    result = cli("map", TINY, "--hw", HW, "--explain-space")
+    paragraphs = {p.split(" (")[0]: p for p in result.out.split("\n\n")}
+    assert "cluster sizes: 2, 4, 7, 8, 16, 32, 64, 128, 256\n" in paragraphs["stem_7x7_s2"]  # R = S = 7
+    assert "cluster sizes: 2, 3, 4, 8, 16, 32, 64, 128, 256\n" in paragraphs["conv_3x3"]
+    assert "cluster sizes: 2, 4, 8, 16, 32, 64, 128, 256\n" in paragraphs["classifier"]  # a GEMM has no filter
+
+
 def test_a_stop_request_keeps_the_best_so_far() -> None:
     stop = threading.Event()
     events = []

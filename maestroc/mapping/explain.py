@@ -6,7 +6,7 @@ from maestroc import ast
 from maestroc.hardware import HardwareSpec
 from maestroc.mapping.lowering import base_layers
 from maestroc.mapping.network import template_directives
-from maestroc.mapping.space import SpaceSettings, _orders, _tiles, cluster_candidates, space_size, tiled_dims
+from maestroc.mapping.space import SpaceSettings, _orders, _tiles, layer_clusters, space_size, tiled_dims
 from maestroc.templates import Template
 
 
@@ -34,8 +34,8 @@ def explain_space(tree: ast.MappingFile, hardware: HardwareSpec, settings: Space
             lines.append(f"  tiles of {dim}: {', '.join(map(str, _tiles(layer, dim, settings)))}")
         lines.append(f"  level-0 orders: {len(_orders(layer, settings))}")
         if 2 in settings.levels:
-            clusters = settings.clusters or cluster_candidates(hardware.num_pes)
-            lines.append(f"  cluster sizes: {', '.join(map(str, clusters))}")
+            clusters = layer_clusters(layer, hardware.num_pes, settings)
+            lines.append(f"  cluster sizes: {', '.join(map(str, clusters)) or 'none (no two-level family)'}")
         lines.append(f"  templates of the type (points of the space): {', '.join(suits) or 'none'}")
         lines.append(f"  families: {families:,}; mappings: {rows + len(suits):,}")
     lines.append(f"\nnetwork: {total:,} mappings over {len(seen)} distinct layer shapes")
