@@ -119,6 +119,24 @@ def test_map_needs_hardware_and_a_free_folder(cli, tmp_path: Path) -> None:
     assert hw_file.code == 2 and "error[E004]" in hw_file.err
 
 
+@pytest.mark.parametrize("objectives, clash", [(["edp"], "summary.json"), (["runtime", "energy"], "front.csv")])
+def test_an_input_in_the_forced_folder_is_refused_before_the_search(cli, monkeypatch, tmp_path: Path,
+                                                                     objectives: list[str], clash: str) -> None:
+    """With --force the folder may hold an input named like an output: refused at once (not after a long
+    search, whose result would then be lost), and the input is kept."""
+    import maestroc.api
+
+    out = tmp_path / "out"
+    out.mkdir()
+    network = out / clash
+    network.write_text(Path(TINY).read_text())
+    monkeypatch.setattr(maestroc.api, "map", lambda *a, **k: pytest.fail("searched before checking -o"))
+    flags = [flag for objective in objectives for flag in ("--objective", objective)]
+    result = cli("map", str(network), "--hw", HW, *flags, "-o", str(out), "--force")
+    assert result.code == 2 and f"{network}: is an input of this command" in result.err
+    assert network.read_text() == Path(TINY).read_text() and sorted(p.name for p in out.iterdir()) == [clash]
+
+
 def test_bad_objective_and_budget_are_input_errors() -> None:
     with pytest.raises(InputError):
         maestroc.map(TINY, HW, objectives="latency")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -104,7 +105,7 @@ def _explain(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     from maestroc.api import map as map_network
     from maestroc.diagnostics import InputError, print_diagnostics
-    from maestroc.mapping.output import print_table, write_results
+    from maestroc.mapping.output import output_names, print_table, write_results
 
     if args.hw is None:
         print("maestroc map: give the hardware with --hw HW.m (the best dataflow depends on it)", file=sys.stderr)
@@ -112,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
     if args.explain_space:
         return _explain(args)
     writer = output_writer(args)
+    if args.output is not None:  # with --force the folder may hold an input named like an output: refuse now,
+        for name in output_names(len(args.objective or ["edp"])):  # not after the search
+            writer.check_file(os.path.join(args.output, name), "-o")
     stop = threading.Event()
     try:
         with _stop_on_signals(stop) as caught, _progress() as update:

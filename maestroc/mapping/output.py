@@ -162,8 +162,14 @@ def front_csv(rows: list[dict[str, object]]) -> str:
     return out.getvalue()
 
 
+def output_names(objectives: int) -> list[str]:
+    """The files a run writes into its folder: mapped.m, summary.json, and the fronts with two objectives or more
+    (known before the search, so the CLI checks them before it starts)."""
+    return ["mapped.m", "summary.json"] + (["front.csv", "front.json"] if objectives > 1 else [])
+
+
 def write_results(writer, folder: str, result: MapResult) -> list[str]:  # type: ignore[no-untyped-def]
-    """mapped.m, summary.json and (with two objectives or more) front.csv and front.json into ``folder``."""
+    """The files of :func:`output_names` into ``folder``."""
     import os
 
     files = {"mapped.m": mapped_text(result), "summary.json": json.dumps(summary(result), indent=2) + "\n"}
@@ -171,6 +177,7 @@ def write_results(writer, folder: str, result: MapResult) -> list[str]:  # type:
         rows = front_rows(result)
         files["front.csv"] = front_csv(rows)
         files["front.json"] = json.dumps(rows, indent=2) + "\n"
+    assert list(files) == output_names(len(result.objectives))
     for name, text in files.items():
         writer.write(os.path.join(folder, name), text)
     return list(files)
