@@ -271,6 +271,17 @@ def test_a_layer_without_a_valid_mapping_is_said_so(tmp_path: Path) -> None:
     assert text.count("Dataflow {") == Path(TINY).read_text().count("Dataflow {")
 
 
+def test_the_terminal_names_the_layers_without_a_valid_mapping(cli, tmp_path: Path) -> None:
+    """The table only shows `-` for them: a warning names them and what removed their candidates."""
+    hw = tmp_path / "tiny_l1.m"
+    hw.write_text("num_pes: 16\nl1_size_cstr: 1\nl2_size_cstr: 1048576\n")
+    result = cli("map", TINY, "--hw", str(hw), "--max-mappings", "20")
+    assert result.code == 0
+    assert "warning: no valid mapping found for 5 layer(s) (`stem_7x7_s2`, `conv_3x3`, `proj_1x1`, " \
+           "`depthwise_3x3`, ...)" in result.err and "candidates removed by rule: " in result.err and " l1 " in result.err
+    assert "no valid mapping" not in cli("map", TINY, "--hw", HW, "--max-mappings", "20").err
+
+
 def test_a_template_that_is_no_template_is_an_input_error(cli) -> None:
     result = cli("map", TINY, "--hw", HW, "--template", HW)
     assert result.code == 2 and "error[" in result.err

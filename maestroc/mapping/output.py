@@ -221,3 +221,24 @@ def print_table(result: MapResult) -> None:
         console.print("network EDP: " + ", ".join(gains))
     if result.stopped:
         console.print(f"stopped early ({result.stopped}): the best found so far is kept")
+    _warn_unmapped(result)
+
+
+def _warn_unmapped(result: MapResult) -> None:
+    """A warning (standard error) naming the layers left without a valid mapping, with what removed their
+    candidates, since the table only shows `-` for them and mapped.m keeps their text."""
+    import sys
+
+    unmapped = [m for m in result.layers if m.search.best is None]
+    if not unmapped:
+        return
+    names = ", ".join(f"`{m.name}`" for m in unmapped[:4]) + (", ..." if len(unmapped) > 4 else "")
+    removed: dict[str, int] = {}
+    for m in unmapped:
+        if m.searched_as is None:  # a shared search is counted once
+            for rule, count in m.search.removed.items():
+                removed[rule] = removed.get(rule, 0) + count
+    reasons = ", ".join(f"{rule} {count:,}" for rule, count in removed.items() if count)
+    print(f"warning: no valid mapping found for {len(unmapped)} layer(s) ({names}); mapped.m keeps their text; "
+          f"candidates removed by rule: {reasons or 'none evaluated'} (summary.json, docs/mapping.md#validity)",
+          file=sys.stderr)
