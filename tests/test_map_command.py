@@ -150,6 +150,45 @@ def test_explain_space_prints_sizes(cli) -> None:
     assert "stem_7x7_s2 (CONV" in result.out and "families:" in result.out and "network:" in result.out
 
 
+TWO_DATAFLOWS = """Network Two {
+  Layer a {
+    Type: CONV
+    Dimensions { K: 16, C: 16, R: 3, S: 3, Y: 10, X: 10 }
+    Dataflow { SpatialMap(1,1) K; TemporalMap(16,16) C; TemporalMap(3,3) R; TemporalMap(3,3) S;
+               TemporalMap(3,1) Y; TemporalMap(3,1) X; }
+  }
+  Layer b {
+    Type: CONV
+    Dimensions { K: 16, C: 16, R: 3, S: 3, Y: 10, X: 10 }
+    Dataflow { SpatialMap(1,1) C; TemporalMap(16,16) K; TemporalMap(3,3) R; TemporalMap(3,3) S;
+               TemporalMap(3,1) Y; TemporalMap(3,1) X; }
+  }
+  Layer c {
+    Type: CONV
+    Dimensions { K: 16, C: 16, R: 3, S: 3, Y: 10, X: 10 }
+    Dataflow { SpatialMap(1,1) C; TemporalMap(16,16) K; TemporalMap(3,3) R; TemporalMap(3,3) S;
+               TemporalMap(3,1) Y; TemporalMap(3,1) X; }
+  }
+}
+"""
+
+
+def test_explain_space_describes_the_shapes_and_points_the_search_uses(cli, tmp_path: Path) -> None:
+    """Layers of one shape but different written dataflows are searched apart, and the input's own dataflow
+    is a point of each: --explain-space once merged them and left that point out of its count."""
+    network = tmp_path / "two.m"
+    network.write_text(TWO_DATAFLOWS)
+    space = tmp_path / "space.toml"
+    space.write_text('levels = [1]\ntiles = ["full"]\norder = ["K", "C", "Y", "X"]\n')
+    result = cli("map", str(network), "--hw", HW, "--space", str(space), "--explain-space")
+    assert result.code == 0
+    assert "\nb (CONV" in result.out and "c: same shape as b, searched once" in result.out
+    assert result.out.count("template points of the space: the input's own dataflow, ") == 2
+    searched = maestroc.map(network, HW, space=space)
+    assert searched.stopped is None
+    assert f"network: {searched.evaluated:,} mappings over 2 distinct layer shapes" in result.out
+
+
 def test_explain_space_lists_the_cluster_sizes_the_search_uses(cli) -> None:
     """The filter sizes are Cluster sizes of the space (docs/mapping.md); --explain-space once left them out."""
     result = cli("map", TINY, "--hw", HW, "--explain-space")
