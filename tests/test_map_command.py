@@ -137,6 +137,20 @@ def test_an_input_in_the_forced_folder_is_refused_before_the_search(cli, monkeyp
     assert network.read_text() == Path(TINY).read_text() and sorted(p.name for p in out.iterdir()) == [clash]
 
 
+def test_a_folder_that_cannot_be_made_is_refused_before_the_search(cli, monkeypatch, tmp_path: Path) -> None:
+    """The folder is made before the search (the result of a long run is not lost to it), and only once the
+    inputs are valid (a bad input leaves no folder behind)."""
+    import maestroc.api
+
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs /proc, where no folder can be made")
+    monkeypatch.setattr(maestroc.api, "map", lambda *a, **k: pytest.fail("searched before making the folder"))
+    result = cli("map", TINY, "--hw", HW, "-o", "/proc/maestroc-test/out")
+    assert result.code == 2 and "cannot write /proc/maestroc-test" in result.err
+    bad = cli("map", str(tmp_path / "missing.m"), "--hw", HW, "-o", str(tmp_path / "new" / "out"))
+    assert bad.code == 2 and "error[E001]" in bad.err and not (tmp_path / "new").exists()
+
+
 def test_bad_objective_and_budget_are_input_errors() -> None:
     with pytest.raises(InputError):
         maestroc.map(TINY, HW, objectives="latency")
