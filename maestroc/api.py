@@ -285,10 +285,10 @@ def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "
     list (the first ranks the best, all of them make the per-layer fronts); ``space`` a mapping-space TOML
     file; ``time_budget`` seconds for the whole network and ``max_mappings`` per layer stop the search
     early (the result says so); ``templates`` the sample dataflow files that are baselines and points of the
-    space (default: samples/dataflows of a checkout); ``workers`` processes search distinct layer shapes
-    side by side (the result is the same for any count), or the workers of a local Dask cluster with
-    ``dask``, or a Dask cluster at ``scheduler`` (docs/distributed.md); ``stop`` a ``threading.Event``
-    that stops it (the CLI sets it on Ctrl-C); ``progress(event)`` gets a
+    space (default: the sample dataflows of samples/dataflows, installed with maestroc); ``workers``
+    processes search distinct layer shapes side by side (the result is the same for any count), or the
+    workers of a local Dask cluster with ``dask``, or a Dask cluster at ``scheduler`` (docs/distributed.md);
+    ``stop`` a ``threading.Event`` that stops it (the CLI sets it on Ctrl-C); ``progress(event)`` gets a
     ``maestroc.mapping.network.MapProgress`` after each batch. Raises InputError on bad input.
     """
     import threading

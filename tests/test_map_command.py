@@ -119,6 +119,38 @@ def test_map_needs_hardware_and_a_free_folder(cli, tmp_path: Path) -> None:
     assert hw_file.code == 2 and "error[E004]" in hw_file.err
 
 
+@pytest.mark.parametrize("objectives, clash", [(["edp"], "summary.json"), (["runtime", "energy"], "front.csv")])
+def test_an_input_in_the_forced_folder_is_refused_before_the_search(cli, monkeypatch, tmp_path: Path,
+                                                                     objectives: list[str], clash: str) -> None:
+    """With --force the folder may hold an input named like an output: refused at once (not after a long
+    search, whose result would then be lost), and the input is kept."""
+    import maestroc.api
+
+    out = tmp_path / "out"
+    out.mkdir()
+    network = out / clash
+    network.write_text(Path(TINY).read_text())
+    monkeypatch.setattr(maestroc.api, "map", lambda *a, **k: pytest.fail("searched before checking -o"))
+    flags = [flag for objective in objectives for flag in ("--objective", objective)]
+    result = cli("map", str(network), "--hw", HW, *flags, "-o", str(out), "--force")
+    assert result.code == 2 and f"{network}: is an input of this command" in result.err
+    assert network.read_text() == Path(TINY).read_text() and sorted(p.name for p in out.iterdir()) == [clash]
+
+
+def test_a_folder_that_cannot_be_made_is_refused_before_the_search(cli, monkeypatch, tmp_path: Path) -> None:
+    """The folder is made before the search (the result of a long run is not lost to it), and only once the
+    inputs are valid (a bad input leaves no folder behind)."""
+    import maestroc.api
+
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs /proc, where no folder can be made")
+    monkeypatch.setattr(maestroc.api, "map", lambda *a, **k: pytest.fail("searched before making the folder"))
+    result = cli("map", TINY, "--hw", HW, "-o", "/proc/maestroc-test/out")
+    assert result.code == 2 and "cannot write /proc/maestroc-test" in result.err
+    bad = cli("map", str(tmp_path / "missing.m"), "--hw", HW, "-o", str(tmp_path / "new" / "out"))
+    assert bad.code == 2 and "error[E001]" in bad.err and not (tmp_path / "new").exists()
+
+
 def test_bad_objective_and_budget_are_input_errors() -> None:
     with pytest.raises(InputError):
         maestroc.map(TINY, HW, objectives="latency")
@@ -130,6 +162,54 @@ def test_explain_space_prints_sizes(cli) -> None:
     result = cli("map", TINY, "--hw", HW, "--explain-space")
     assert result.code == 0
     assert "stem_7x7_s2 (CONV" in result.out and "families:" in result.out and "network:" in result.out
+
+
+TWO_DATAFLOWS = """Network Two {
+  Layer a {
+    Type: CONV
+    Dimensions { K: 16, C: 16, R: 3, S: 3, Y: 10, X: 10 }
+    Dataflow { SpatialMap(1,1) K; TemporalMap(16,16) C; TemporalMap(3,3) R; TemporalMap(3,3) S;
+               TemporalMap(3,1) Y; TemporalMap(3,1) X; }
+  }
+  Layer b {
+    Type: CONV
+    Dimensions { K: 16, C: 16, R: 3, S: 3, Y: 10, X: 10 }
+    Dataflow { SpatialMap(1,1) C; TemporalMap(16,16) K; TemporalMap(3,3) R; TemporalMap(3,3) S;
+               TemporalMap(3,1) Y; TemporalMap(3,1) X; }
+  }
+  Layer c {
+    Type: CONV
+    Dimensions { K: 16, C: 16, R: 3, S: 3, Y: 10, X: 10 }
+    Dataflow { SpatialMap(1,1) C; TemporalMap(16,16) K; TemporalMap(3,3) R; TemporalMap(3,3) S;
+               TemporalMap(3,1) Y; TemporalMap(3,1) X; }
+  }
+}
+"""
+
+
+def test_explain_space_describes_the_shapes_and_points_the_search_uses(cli, tmp_path: Path) -> None:
+    """Layers of one shape but different written dataflows are searched apart, and the input's own dataflow
+    is a point of each: --explain-space once merged them and left that point out of its count."""
+    network = tmp_path / "two.m"
+    network.write_text(TWO_DATAFLOWS)
+    space = tmp_path / "space.toml"
+    space.write_text('levels = [1]\ntiles = ["full"]\norder = ["K", "C", "Y", "X"]\n')
+    result = cli("map", str(network), "--hw", HW, "--space", str(space), "--explain-space")
+    assert result.code == 0
+    assert "\nb (CONV" in result.out and "c: same shape as b, searched once" in result.out
+    assert result.out.count("template points of the space: the input's own dataflow, ") == 2
+    searched = maestroc.map(network, HW, space=space)
+    assert searched.stopped is None
+    assert f"network: {searched.evaluated:,} mappings over 2 distinct layer shapes" in result.out
+
+
+def test_explain_space_lists_the_cluster_sizes_the_search_uses(cli) -> None:
+    """The filter sizes are Cluster sizes of the space (docs/mapping.md); --explain-space once left them out."""
+    result = cli("map", TINY, "--hw", HW, "--explain-space")
+    paragraphs = {p.split(" (")[0]: p for p in result.out.split("\n\n")}
+    assert "cluster sizes: 2, 4, 7, 8, 16, 32, 64, 128, 256\n" in paragraphs["stem_7x7_s2"]  # R = S = 7
+    assert "cluster sizes: 2, 3, 4, 8, 16, 32, 64, 128, 256\n" in paragraphs["conv_3x3"]
+    assert "cluster sizes: 2, 4, 8, 16, 32, 64, 128, 256\n" in paragraphs["classifier"]  # a GEMM has no filter
 
 
 def test_a_stop_request_keeps_the_best_so_far() -> None:
@@ -242,6 +322,18 @@ def test_a_layer_without_a_valid_mapping_is_said_so(tmp_path: Path) -> None:
     assert "// maestroc map: no valid mapping found for layer `conv_3x3` in the space searched (summary.json says " \
            "why)\n  Layer conv_3x3 {" in text
     assert text.count("Dataflow {") == Path(TINY).read_text().count("Dataflow {")
+
+
+def test_the_terminal_names_the_layers_without_a_valid_mapping(cli, tmp_path: Path) -> None:
+    """The table only shows `-` for them: a warning names them and what removed their candidates."""
+    hw = tmp_path / "tiny_l1.m"
+    hw.write_text("num_pes: 16\nl1_size_cstr: 1\nl2_size_cstr: 1048576\n")
+    result = cli("map", TINY, "--hw", str(hw), "--max-mappings", "20")
+    assert result.code == 0
+    assert "warning: no valid mapping found for 5 layer(s) (`stem_7x7_s2`, `conv_3x3`, `proj_1x1`, " \
+           "`depthwise_3x3`, ...)" in result.err
+    assert "candidates removed by rule: " in result.err and " l1 " in result.err
+    assert "no valid mapping" not in cli("map", TINY, "--hw", HW, "--max-mappings", "20").err
 
 
 def test_a_template_that_is_no_template_is_an_input_error(cli) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -104,7 +105,8 @@ def _explain(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     from maestroc.api import map as map_network
     from maestroc.diagnostics import InputError, print_diagnostics
-    from maestroc.mapping.output import print_table, write_results
+    from maestroc.mapping.inputs import checked_run_options, map_inputs
+    from maestroc.mapping.output import output_names, print_table, write_results
 
     if args.hw is None:
         print("maestroc map: give the hardware with --hw HW.m (the best dataflow depends on it)", file=sys.stderr)
@@ -112,10 +114,17 @@ def run(args: argparse.Namespace) -> int:
     if args.explain_space:
         return _explain(args)
     writer = output_writer(args)
+    objectives = args.objective or ["edp"]
     stop = threading.Event()
     try:
+        if args.output is not None:  # everything that can refuse the folder, before the search, not after it
+            checked_run_options(objectives, args.time_budget, args.max_mappings, args.workers, args.scheduler_timeout)
+            map_inputs(args.network, args.hw, args.space, args.templates)  # a bad input leaves no folder behind
+            for name in output_names(len(objectives)):  # with --force the folder may hold an input of that name
+                writer.check_file(os.path.join(args.output, name), "-o")
+            writer.prepare_folder(args.output, "-o")  # e.g. no permission to create it
         with _stop_on_signals(stop) as caught, _progress() as update:
-            result = map_network(args.network, args.hw, objectives=args.objective or ["edp"], space=args.space,
+            result = map_network(args.network, args.hw, objectives=objectives, space=args.space,
                                  time_budget=args.time_budget, max_mappings=args.max_mappings,
                                  templates=args.templates, workers=args.workers, dask=args.dask,
                                  scheduler=args.scheduler, scheduler_timeout=args.scheduler_timeout, stop=stop,
@@ -124,7 +133,6 @@ def run(args: argparse.Namespace) -> int:
         print_diagnostics(error.diagnostics)
         return EXIT_INPUT
     if args.output is not None:  # files first: a closed stdout must not lose them
-        writer.prepare_folder(args.output, "-o")
         write_results(writer, args.output, result)
     print_table(result)
     return EXIT_TERMINATED if signal.SIGTERM in caught else EXIT_OK

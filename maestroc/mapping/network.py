@@ -16,14 +16,16 @@ from pathlib import Path
 from maestroc import ast
 from maestroc.diagnostics import Diagnostics
 from maestroc.hardware import HardwareSpec
-from maestroc.ir import LayerIR
+from maestroc.ir import LayerIR, NetworkIR
 from maestroc.mapping.lowering import base_layers
+from maestroc.mapping.parallel import ShapeTask
 from maestroc.mapping.search import Budget, Directives, Found, LayerSearch, search_layer
 from maestroc.mapping.space import SpaceSettings, space_size
 from maestroc.passes.resolve import lower_directives as resolve_directives
 from maestroc.templates import Template, load_template
 
-SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "samples" / "dataflows"
+SAMPLE_TEMPLATES = Path(__file__).resolve().parents[2] / "samples" / "dataflows"  # in a source checkout
+INSTALLED_TEMPLATES = Path(__file__).resolve().parents[1] / "dataflows"  # the same files, installed (pyproject.toml)
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,10 @@ def _without_spans(directives: Directives) -> Directives:
 
 
 def default_templates() -> list[str]:
-    """The sample dataflows of a source checkout (none when maestroc is installed without them)."""
-    if not SAMPLE_TEMPLATES.is_dir():
-        return []
-    return sorted(str(p) for p in SAMPLE_TEMPLATES.glob("*.m"))
+    """The sample dataflows: ``samples/dataflows`` of a source checkout, else the copy ``pip install .`` puts
+    beside the package (package data ``maestroc.dataflows``), so an installed mapper has the same baselines."""
+    folder = SAMPLE_TEMPLATES if SAMPLE_TEMPLATES.is_dir() else INSTALLED_TEMPLATES
+    return sorted(str(p) for p in folder.glob("*.m"))
 
 
 def _baseline(search: LayerSearch, objective: str) -> Found | None:
@@ -113,15 +115,12 @@ def _shape(layer: LayerIR) -> tuple:
     return (layer.layer_type, layer.dims, layer.stride, layer.tensors)
 
 
-def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
-                objectives: tuple[str, ...], budget: Budget, templates: list[Template],
-                progress: Callable[[MapProgress], None] | None = None,
-                pool=None) -> MapResult:  # type: ignore[no-untyped-def]
-    """Search every distinct layer shape of the network; layers of one shape share the result.
-
-    With a ``pool`` (maestroc.mapping.parallel.Workers.pool()), the shapes are searched on it, side by side.
-    """
-    start = time.monotonic()
+def shape_tasks(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
+                templates: list[Template]) -> tuple[NetworkIR, list[tuple], dict[tuple, LayerIR], list[ShapeTask]]:
+    """The network's layers, each layer's shape key, the first layer of each key, and per key the layer
+    searched with its template points (the input's own dataflow, named ``input``, then the sample templates).
+    A shape is the type, dimensions, strides and the input's dataflow: one search per shape (and --explain-space
+    describes the same shapes and points)."""
     network = base_layers(tree, hardware)
     written = _input_dataflows(tree, hardware)
     keys = [_shape(layer) + ((written[layer.name],) if layer.name in written else ()) for layer in network.layers]
@@ -131,6 +130,19 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
     tasks = [(layer, tuple(([("input", written[layer.name])] if layer.name in written else []) +
                            (template_directives(templates, layer) if settings.templates else [])))
              for layer in first.values()]
+    return network, keys, first, tasks
+
+
+def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
+                objectives: tuple[str, ...], budget: Budget, templates: list[Template],
+                progress: Callable[[MapProgress], None] | None = None,
+                pool=None) -> MapResult:  # type: ignore[no-untyped-def]
+    """Search every distinct layer shape of the network; layers of one shape share the result.
+
+    With a ``pool`` (maestroc.mapping.parallel.Workers.pool()), the shapes are searched on it, side by side.
+    """
+    start = time.monotonic()
+    network, keys, first, tasks = shape_tasks(tree, hardware, settings, templates)
     sizes = [space_size(layer, hardware.num_pes, settings)[1] + len(candidates) for layer, candidates in tasks]
     if budget.max_mappings is not None:
         sizes = [min(size, budget.max_mappings) for size in sizes]

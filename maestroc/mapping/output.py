@@ -162,8 +162,14 @@ def front_csv(rows: list[dict[str, object]]) -> str:
     return out.getvalue()
 
 
+def output_names(objectives: int) -> list[str]:
+    """The files a run writes into its folder: mapped.m, summary.json, and the fronts with two objectives or more
+    (known before the search, so the CLI checks them before it starts)."""
+    return ["mapped.m", "summary.json"] + (["front.csv", "front.json"] if objectives > 1 else [])
+
+
 def write_results(writer, folder: str, result: MapResult) -> list[str]:  # type: ignore[no-untyped-def]
-    """mapped.m, summary.json and (with two objectives or more) front.csv and front.json into ``folder``."""
+    """The files of :func:`output_names` into ``folder``."""
     import os
 
     files = {"mapped.m": mapped_text(result), "summary.json": json.dumps(summary(result), indent=2) + "\n"}
@@ -171,6 +177,7 @@ def write_results(writer, folder: str, result: MapResult) -> list[str]:  # type:
         rows = front_rows(result)
         files["front.csv"] = front_csv(rows)
         files["front.json"] = json.dumps(rows, indent=2) + "\n"
+    assert list(files) == output_names(len(result.objectives))
     for name, text in files.items():
         writer.write(os.path.join(folder, name), text)
     return list(files)
@@ -214,3 +221,24 @@ def print_table(result: MapResult) -> None:
         console.print("network EDP: " + ", ".join(gains))
     if result.stopped:
         console.print(f"stopped early ({result.stopped}): the best found so far is kept")
+    _warn_unmapped(result)
+
+
+def _warn_unmapped(result: MapResult) -> None:
+    """A warning (standard error) naming the layers left without a valid mapping, with what removed their
+    candidates, since the table only shows `-` for them and mapped.m keeps their text."""
+    import sys
+
+    unmapped = [m for m in result.layers if m.search.best is None]
+    if not unmapped:
+        return
+    names = ", ".join(f"`{m.name}`" for m in unmapped[:4]) + (", ..." if len(unmapped) > 4 else "")
+    removed: dict[str, int] = {}
+    for m in unmapped:
+        if m.searched_as is None:  # a shared search is counted once
+            for rule, count in m.search.removed.items():
+                removed[rule] = removed.get(rule, 0) + count
+    reasons = ", ".join(f"{rule} {count:,}" for rule, count in removed.items() if count)
+    print(f"warning: no valid mapping found for {len(unmapped)} layer(s) ({names}); mapped.m keeps their text; "
+          f"candidates removed by rule: {reasons or 'none evaluated'} (summary.json, docs/mapping.md#validity)",
+          file=sys.stderr)

@@ -186,15 +186,21 @@ def _loop(layer: LayerIR, dim: str, spatial: bool, column: int | None) -> Writte
     return WrittenLoop(dim, spatial, column, "window" if dim in SLIDING and layer.layer_type != "GEMM" else "tile")
 
 
+def layer_clusters(layer: LayerIR, num_pes: int, settings: SpaceSettings) -> tuple[int, ...]:
+    """The Cluster sizes of a layer's two-level families: the settings' or :func:`cluster_candidates` with
+    the layer's filter sizes, within ``2..num_pes``."""
+    dims = layer.dim_table()
+    clusters = settings.clusters or cluster_candidates(
+        num_pes, tuple(dims[w] for w in sorted(WINDOWS) if w in dims and layer.layer_type != "GEMM"))
+    return tuple(c for c in clusters if 2 <= c <= num_pes)
+
+
 def families(layer: LayerIR, num_pes: int, settings: SpaceSettings) -> Iterator[Family]:
     """Every family of the space, in a fixed order (one level first, then two)."""
     tiled = tiled_dims(layer)
     outer_spatial = [d for d in tiled if not settings.spatial or d in settings.spatial]
     inner_spatial = [d for d in tiled if not settings.inner_spatial or d in settings.inner_spatial]
-    dims = layer.dim_table()
-    clusters = settings.clusters or cluster_candidates(
-        num_pes, tuple(dims[w] for w in sorted(WINDOWS) if w in dims and layer.layer_type != "GEMM"))
-    clusters = tuple(c for c in clusters if 2 <= c <= num_pes)
+    clusters = layer_clusters(layer, num_pes, settings)
     for count in settings.levels:
         for order in _orders(layer, settings):
             tiles: list[str] = []
