@@ -251,7 +251,7 @@ def _wait_for(condition, seconds: float = 60.0) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc (Linux)")
-@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 def test_workers_end_with_their_parent(sent: int) -> None:
     command = [sys.executable, "-m", "maestroc", "dse", VGG, "--space",
                str(ROOT / "samples/dse/vgg16_conv2_space.toml"), "--workers", "2"]
@@ -264,6 +264,8 @@ def test_workers_end_with_their_parent(sent: int) -> None:
         assert _wait_for(lambda: not any(_alive(pid) for pid in workers)), "a worker outlived its parent"
         if sent == signal.SIGTERM:
             assert parent.returncode == 128 + signal.SIGTERM and "stopped early: terminated" in out
+        if sent == signal.SIGINT:  # Ctrl-C: the front so far is reported, and the status says it was stopped
+            assert parent.returncode == 128 + signal.SIGINT and "stopped early: interrupted" in out
     finally:
         if parent.poll() is None:
             parent.kill()

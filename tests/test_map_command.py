@@ -247,15 +247,17 @@ def _wait_for_handler(pid: int, signum: int, timeout: float = 60) -> None:
     raise AssertionError(f"process {pid} never caught signal {signum}")
 
 
-def test_sigterm_writes_the_best_so_far(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stop_signal_writes_the_best_so_far(tmp_path: Path, signum: int, status: int) -> None:
+    """SIGTERM and Ctrl-C (SIGINT) both keep the best so far; the exit status says which stopped it."""
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "maestroc", "map", TINY, "--hw", HW, "-o", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-    _wait_for_handler(process.pid, signal.SIGTERM)
+    _wait_for_handler(process.pid, signum)
     time.sleep(1)  # into the search
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert process.returncode == status, stderr
     document = json.loads((out / "summary.json").read_text())
     assert document["stopped_early"] == "interrupted"
     assert b"stopped early" in stdout

@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # every command imports this module: what its functions use i
     from maestroc.outputs import OutputWriter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C stopped a run (its results so far are kept)
 
 
 FORCE_HELP = {False: "replace the output file if it exists (never an input; docs/outputs.md)",

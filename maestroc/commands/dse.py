@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 
 from maestroc import install_hint
-from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer
+from maestroc.commands.common import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, add_output_options, output_writer
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 
 EXIT_TERMINATED = 128 + signal.SIGTERM
@@ -178,5 +178,7 @@ def run(args: argparse.Namespace) -> int:
         dse_output.write_results(writer, args.output, args.network, space, result, plot=args.plot,
                                  emit_hw=args.emit_hw)
     dse_output.print_summary(space, result, args.top)
-    return EXIT_TERMINATED if result.stopped_early == "terminated" else EXIT_OK
+    if result.stopped_early == "terminated":
+        return EXIT_TERMINATED
+    return EXIT_INTERRUPTED if result.stopped_early == "interrupted" else EXIT_OK
 

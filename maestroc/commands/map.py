@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 
-from maestroc.commands.common import EXIT_INPUT, EXIT_OK, add_output_options, output_writer
+from maestroc.commands.common import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, add_output_options, output_writer
 
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
@@ -135,5 +135,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:  # files first: a closed stdout must not lose them
         write_results(writer, args.output, result)
     print_table(result)
-    return EXIT_TERMINATED if signal.SIGTERM in caught else EXIT_OK
+    if signal.SIGTERM in caught:
+        return EXIT_TERMINATED
+    return EXIT_INTERRUPTED if signal.SIGINT in caught else EXIT_OK
 
