@@ -51,13 +51,16 @@ Axis = Sequence[int]  # ascending, without repeats: a range or a tuple
 class SpaceError(ValueError):
     """A space that cannot be explored: one diagnostic (code, message, optional span and help)."""
 
-    def __init__(self, message: str, span: Span | None = None, code: str = "E501", helps: tuple[str, ...] = ()):
+    def __init__(self, message: str, span: Span | None = None, code: str = "E501", helps: tuple[str, ...] = (),
+                 path: str | None = None):
         super().__init__(message)
-        self.message, self.span, self.code, self.helps = message, span, code, helps
+        self.message, self.span, self.code, self.helps, self.path = message, span, code, helps, path
 
     def diagnostics(self) -> Diagnostics:
+        """The one diagnostic; a file that cannot be read is named as every input's is (``PATH: error[E001]``)."""
         diagnostics = Diagnostics()
-        diagnostics.error(self.code, self.message, self.span, helps=self.helps)
+        where = {"path": self.path} if self.path is not None and self.span is None else {}
+        diagnostics.error(self.code, self.message, self.span, helps=self.helps, **where)
         return diagnostics
 
 
@@ -227,10 +230,13 @@ def _read_text(path: str) -> str:
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_SPACE_FILE_BYTES + 1)
+    except FileNotFoundError as error:
+        raise SpaceError("no such file", code="E001", path=path) from error
     except OSError as error:
-        raise SpaceError(f"{path}: {error.strerror or error}", code="E001") from error
+        raise SpaceError(f"cannot be read ({error.strerror or error})", code="E001", path=path) from error
     if len(data) > MAX_SPACE_FILE_BYTES:
-        raise SpaceError(f"{path}: larger than {MAX_SPACE_FILE_BYTES:,} bytes; not a design-space file", code="E001")
+        raise SpaceError(f"larger than {MAX_SPACE_FILE_BYTES:,} bytes; not a design-space file", code="E001",
+                         path=path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

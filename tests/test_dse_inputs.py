@@ -175,3 +175,13 @@ def test_budget_options_say_their_units(cli, capsys) -> None:
     text = " ".join(capsys.readouterr().out.split())
     assert "--area-budget UM2 maximum area in um^2" in text
     assert "--power-budget MW maximum power in mW" in text
+
+
+@pytest.mark.parametrize("command", [["dse", TINY], ["map", str(ROOT / "samples/networks/tiny_cnn.m"), "--hw",
+                                                     str(ROOT / "samples/hw/default_256pe.m"), "--explain-space"]])
+def test_a_missing_space_file_is_named_as_any_missing_input(cli, tmp_path: Path, command: list[str]) -> None:
+    """`PATH: error[E001]: no such file`, as compile says of a missing network (not the OS's own wording)."""
+    missing = tmp_path / "nope.toml"
+    result = cli(*command, "--space", str(missing))
+    assert result.code == 2
+    assert f"{missing}: error[E001]: no such file" in result.err, result.err
