@@ -341,3 +341,9 @@ def test_the_terminal_names_the_layers_without_a_valid_mapping(cli, tmp_path: Pa
 def test_a_template_that_is_no_template_is_an_input_error(cli) -> None:
     result = cli("map", TINY, "--hw", HW, "--template", HW)
     assert result.code == 2 and "error[" in result.err
+
+
+def test_explain_space_checks_the_run_options_too(cli) -> None:
+    """`--explain-space` runs no search, but a bad option is still an error, not silently ignored."""
+    result = cli("map", TINY, "--hw", HW, "--explain-space", "--workers", "-3")
+    assert result.code == 2 and "error[E501]" in result.err and "workers" in result.err

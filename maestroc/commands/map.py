@@ -111,14 +111,18 @@ def run(args: argparse.Namespace) -> int:
     if args.hw is None:
         print("maestroc map: give the hardware with --hw HW.m (the best dataflow depends on it)", file=sys.stderr)
         return EXIT_INPUT
+    objectives = args.objective or ["edp"]
+    try:  # a bad option is an error whatever the run does (--explain-space too)
+        checked_run_options(objectives, args.time_budget, args.max_mappings, args.workers, args.scheduler_timeout)
+    except InputError as error:
+        print_diagnostics(error.diagnostics)
+        return EXIT_INPUT
     if args.explain_space:
         return _explain(args)
     writer = output_writer(args)
-    objectives = args.objective or ["edp"]
     stop = threading.Event()
     try:
         if args.output is not None:  # everything that can refuse the folder, before the search, not after it
-            checked_run_options(objectives, args.time_budget, args.max_mappings, args.workers, args.scheduler_timeout)
             map_inputs(args.network, args.hw, args.space, args.templates)  # a bad input leaves no folder behind
             for name in output_names(len(objectives)):  # with --force the folder may hold an input of that name
                 writer.check_file(os.path.join(args.output, name), "-o")
