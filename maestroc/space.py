@@ -309,7 +309,7 @@ def _load_file(space: DesignSpace, path: str) -> None:
             space.set_constraint(name, value, where("constraints", name))
     for name, value in document.get("objectives", {}).items():
         if name != "optimize":
-            raise SpaceError(f"unknown key {name!r} in [objectives]; the only key is optimize", where("objectives", name),
-                             code="E502", helps=('optimize = ["runtime", "energy"]',))
+            raise SpaceError(f"unknown key {name!r} in [objectives]; the only key is optimize",
+                             where("objectives", name), code="E502", helps=('optimize = ["runtime", "energy"]',))
         space.set_objectives(value, where("objectives", name))
         space.spans["optimize"] = where("objectives", name)  # type: ignore[assignment]
