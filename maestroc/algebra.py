@@ -142,6 +142,11 @@ def select(condition: Any, if_true: Any, if_false: Any) -> Any:
     return numpy.where(condition, if_true, if_false)
 
 
+def negate(flag: Any) -> Any:
+    """``not flag``, elementwise for boolean arrays."""
+    return (not flag) if _is_scalar(flag) else ~flag
+
+
 def nonzero_or_one(value: Any) -> Any:
     """``value or 1``: a zero becomes 1."""
     return (value or 1) if _is_scalar(value) else value + (value == 0)

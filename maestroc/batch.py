@@ -127,8 +127,7 @@ def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec, smallest: int = 
     top, irregular = arrays.evaluate()
     accesses = {level: {t: _full(getattr(top, f"{level}_read")[t] + getattr(top, f"{level}_write")[t], len(batch))
                         for t in TENSORS} for level in ("l1", "l2")}
-    counts = _Counts(top.macs, top.l1_read, top.l1_write, top.l2_read, top.l2_write)
-    energy = sum(energy_breakdown(counts, output_elements(batch.template), hardware).values())
+    energy = sum(energy_breakdown(top, output_elements(batch.template), hardware).values())
     cost = BatchCost(runtime=_full(top.runtime, len(batch)), energy=_full(energy, len(batch)).astype(float),
                      macs=_full(top.macs, len(batch)), l1_size=_full(sum(top.first_l1_req.values()), len(batch)),
                      l2_size=_full(sum(top.l2_req.values()), len(batch)),
@@ -136,17 +135,6 @@ def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec, smallest: int = 
     for index in np.flatnonzero(irregular):
         _overwrite(cost, int(index), evaluate_one(member(batch, int(index)), hardware))
     return cost
-
-
-@dataclass
-class _Counts:
-    """The access counts energy is made of (metrics.AccessCounts), as arrays."""
-
-    macs: np.ndarray
-    l1_read: dict[str, np.ndarray]
-    l1_write: dict[str, np.ndarray]
-    l2_read: dict[str, np.ndarray]
-    l2_write: dict[str, np.ndarray]
 
 
 def _full(value: object, length: int) -> np.ndarray:

@@ -37,7 +37,7 @@ from maestroc.costmodel import (EDGE, INIT, STEADY, TENSORS, LayerAnalysis, Leve
 from maestroc.engine import ArrayAlgebra
 from maestroc.hardware import HardwareSpec
 from maestroc.passes.level_dims import lower_level_dims, top_level_dims
-from maestroc.systolic import SystolicArray, stepped_dims
+from maestroc.systolic import SystolicArray, stationary_flags
 from maestroc.timing import case_delay, offchip_floors
 
 if TYPE_CHECKING:  # maestroc.batch imports this module
@@ -90,16 +90,10 @@ class BatchModel:
     def stationary(self) -> dict[str, Any]:
         """S1 per tensor: whether no level below the top steps through its dims (bools, or arrays)."""
         levels = range(len(self.layer.levels))
-        stepped = stepped_dims(self.analysis, [[self.sizes[c] for c in self.columns[i]] for i in levels],
-                               [[self.offsets[c] for c in self.columns[i]] for i in levels],
-                               list(self.sub_clusters), self.static_dims)
-        flags: dict[str, Any] = {}
-        for tensor, dims in self.analysis.tensors.items():
-            moving: Any = False
-            for dim in dims:
-                moving = moving | stepped.get(dim, False)
-            flags[tensor] = _uniform(_not(moving))
-        return flags
+        flags = stationary_flags(self.analysis, [[self.sizes[c] for c in self.columns[i]] for i in levels],
+                                 [[self.offsets[c] for c in self.columns[i]] for i in levels],
+                                 list(self.sub_clusters), self.static_dims)
+        return {tensor: _uniform(flag) for tensor, flag in flags.items()}
 
     def int64_safe(self) -> bool:
         """Whether every count and cycle of the walk stays below int64's range, with a wide margin."""
@@ -328,8 +322,8 @@ def presence_groups(batch: "MappingBatch") -> list[np.ndarray]:
     code = np.zeros(count, dtype=np.int64)
     cases = np.ones(count, dtype=np.int64)
     union = 1
-    for bit, (loop, column) in enumerate(zip(level.loops, range(len(level.loops)))):
-        size, offset = batch.sizes[:, column], batch.offsets[:, column]
+    for bit, loop in enumerate(level.loops):  # the top level's loops are the batch's first columns
+        size, offset = batch.sizes[:, bit], batch.offsets[:, bit]
         extent = chunk.get(loop.dim, size)
         fact = spatial_facts(size, offset, extent, batch.sub_clusters[:, 0]) if loop.spatial else \
             temporal_facts(size, offset, extent)
@@ -358,10 +352,6 @@ def systolic_groups(batch: "MappingBatch", hardware: HardwareSpec) -> list[np.nd
         code |= np.broadcast_to(np.asarray(flag, dtype=np.int64), (len(batch),)) << bit
     kinds, group_of = np.unique(code, return_inverse=True)
     return [np.flatnonzero(group_of == k) for k in range(len(kinds))]
-
-
-def _not(flag: Any) -> Any:
-    return (not flag) if isinstance(flag, bool) else ~flag
 
 
 def _columns(values: np.ndarray) -> list[Any]:

@@ -25,7 +25,7 @@ from functools import lru_cache
 from math import prod
 from typing import Any, Callable, Iterator
 
-from maestroc.algebra import at_least, nonzero_or_one, select, smaller, tdiv
+from maestroc.algebra import at_least, negate, nonzero_or_one, select, smaller, tdiv
 from maestroc.ir import LayerIR, Level, Loop
 from maestroc.layertypes import OUTPUT_DIMS, SLIDING
 
@@ -145,7 +145,7 @@ def temporal_facts(size: Any, offset: Any, extent: Any) -> tuple[Any, Any, Any, 
     unrolled, init_edge = extent <= size, extent < size
     steady = tdiv(extent - size, offset)
     has_steady = (size < extent) & (steady > 0)
-    has_edge = _not(init_edge) & (steady * offset + size < extent)
+    has_edge = negate(init_edge) & (steady * offset + size < extent)
     return unrolled, init_edge, steady, has_steady, has_edge
 
 
@@ -154,18 +154,13 @@ def spatial_facts(size: Any, offset: Any, extent: Any, parts: Any) -> tuple[Any,
     coverage = size + offset * (parts - 1)
     unrolled, init_edge = extent <= coverage, extent < coverage
     steady = tdiv(tdiv(extent - size, offset) + 1, parts) - 1
-    has_edge = (_not(unrolled) & ((steady + 1) * offset * parts + coverage > extent)
+    has_edge = (negate(unrolled) & ((steady + 1) * offset * parts + coverage > extent)
                 & (steady * offset * parts + coverage != extent))
     has_steady = (coverage < extent) & (steady > 0)
     remaining = extent - (steady + 1) * offset * parts
     active = select(remaining < size, 1, tdiv(remaining - size, offset) + 1)
     edge_edge = (active - 1) * offset + size < remaining
     return unrolled, init_edge, steady, has_steady, has_edge, edge_edge
-
-
-def _not(flag: Any) -> Any:
-    """``not flag``, elementwise for a batch's boolean arrays."""
-    return (not flag) if type(flag) is bool else ~flag
 
 
 def temporal_states(size: int, offset: int, extent: int) -> list[State]:

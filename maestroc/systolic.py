@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any
 
-from maestroc.algebra import Algebra, select
+from maestroc.algebra import Algebra, negate, select
 from maestroc.costmodel import LayerAnalysis, Value, shape_key, structure_of
 from maestroc.diagnostics import Diagnostics
 from maestroc.hardware import HardwareSpec
@@ -58,17 +58,18 @@ class SystolicArray:
 def array_of(analysis: LayerAnalysis) -> SystolicArray:
     """The array of a layer's analysed dataflow (S1)."""
     levels = analysis.levels
-    stepped = stepped_dims(analysis, [[loop.size for loop in level.loops] for level in levels],
-                           [[loop.offset for loop in level.loops] for level in levels],
-                           [level.sub_clusters or 1 for level in levels], [level.dim_table() for level in levels])
-    stationary = frozenset(name for name, dims in analysis.tensors.items() if not any(stepped.get(d) for d in dims))
+    stays = stationary_flags(analysis, [[loop.size for loop in level.loops] for level in levels],
+                             [[loop.offset for loop in level.loops] for level in levels],
+                             [level.sub_clusters or 1 for level in levels], [level.dim_table() for level in levels])
+    stationary = frozenset(name for name, flag in stays.items() if flag)
     return SystolicArray(prod(level.sub_clusters or 1 for level in levels[1:]), levels[0].sub_clusters or 1,
                          stationary)
 
 
-def stepped_dims(analysis: LayerAnalysis, sizes: list[list[Any]], offsets: list[list[Any]], parts: list[Any],
-                 dims: list[dict[str, Any]]) -> dict[str, Any]:
-    """S1: the dims some level below the top steps through (its loops cover less than its chunk).
+def stationary_flags(analysis: LayerAnalysis, sizes: list[list[Any]], offsets: list[list[Any]], parts: list[Any],
+                     dims: list[dict[str, Any]]) -> dict[str, Any]:
+    """S1 per tensor: whether it stays in the array, no level below the top stepping through its dims
+    (a level steps through a dim when its loops cover less than its chunk).
 
     Per level the loops' sizes and offsets, the sub-cluster count and the static dims: ints for one
     dataflow, or arrays of a batch of mappings (maestroc.batch), whose flags are then arrays too.
@@ -80,7 +81,13 @@ def stepped_dims(analysis: LayerAnalysis, sizes: list[list[Any]], offsets: list[
             extent = dims[index].get(loop.dim, dims[index].get(dim, size))
             covered = size + offset * (parts[index] - 1) if loop.spatial else size
             stepped[dim] = stepped.get(dim, False) | (covered < extent)
-    return stepped
+    flags = {}
+    for tensor, tensor_dims in analysis.tensors.items():
+        moving: Any = False
+        for dim in tensor_dims:
+            moving = moving | stepped.get(dim, False)
+        flags[tensor] = negate(moving)
+    return flags
 
 
 def report_pipelines(network: NetworkIR, hardware: HardwareSpec, diagnostics: Diagnostics,
