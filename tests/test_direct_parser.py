@@ -65,6 +65,20 @@ def test_a_syntax_error_is_reported_by_lark_with_recovery() -> None:
     assert [d.code for d in diagnostics] == ["E103"]
 
 
+@pytest.mark.parametrize("entries, expected", [
+    ("Y: 56 X: 56", [("Y", 56), ("X", 56)]),
+    ("K: 192, C: 192 R: 1, S: 1", [("K", 192), ("C", 192), ("R", 1), ("S", 1)]),  # as MAESTRO's MobileNetV2
+    ("K 64 C 3", [("K", 64), ("C", 3)])])
+def test_commas_between_dimensions_are_optional_in_both_parsers(entries: str, expected: list) -> None:
+    """MAESTRO reads `,` as a space and its own MobileNetV2 inputs omit some commas (docs/language.md): the
+    direct parser reads such a block into Lark's tree, without a diagnostic, with every entry."""
+    text = f"Network N {{ Layer L {{ Type: CONV Dimensions {{ {entries} }} }} }}\n"
+    assert check_agrees(text, "mapping")
+    tree = parse_well_formed(text, "<dims>", "mapping")
+    dimensions = tree.networks[0].layers[0].dimensions  # type: ignore[union-attr]
+    assert [(e.name, int(e.value.value)) for e in dimensions.entries] == expected  # type: ignore[union-attr]
+
+
 def test_an_accelerator_block_is_parsed_by_lark() -> None:
     text = "Accelerator { PE { count: 4 } }\nNetwork N { Layer L { Type: CONV } }\n"
     assert parse_well_formed(text, "<a>", "mapping") is None
