@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from maestroc import ast, install_hint
 from maestroc.coverage import network_gaps, report_gaps
-from maestroc.diagnostics import Diagnostics, InputError
+from maestroc.diagnostics import Diagnostics, InputError, Span
 from maestroc.frontend import load_file, load_hardware, load_source
 from maestroc.hardware import HardwareSpec, build_hardware, spec_from_dict
 from maestroc.ir import NetworkIR
@@ -114,6 +114,8 @@ def load_network(source: Source, diagnostics: Diagnostics, dataflow: Source | No
         hint = " (give hardware files with --hw)" if tree.kind == "hw" else ""
         diagnostics.error("E004", f"no `Network` to analyse: this is a {tree.kind} file{hint}", path=path)
         return None
+    if not has_layers(tree, diagnostics):
+        return None
     if dataflow is None and not dataflow_for:
         return tree
     from maestroc.templates import assign, load_choice, merged_tree
@@ -123,6 +125,20 @@ def load_network(source: Source, diagnostics: Diagnostics, dataflow: Source | No
                          rules, diagnostics)
     assignment = assign(tree, choice, diagnostics) if choice else None
     return merged_tree(tree, assignment, diagnostics) if assignment is not None else None
+
+
+def has_layers(tree: ast.MappingFile, diagnostics: Diagnostics) -> bool:
+    """False, with E007 at ``Network NAME``, when the file's network has no layers: it has no numbers, so every
+    command that analyses one (compile, lint, dse, map, compare, apply-dataflow) stops rather than print an
+    empty table. True for a file without a network (E004 and E503 speak of those)."""
+    empty = [network for network in tree.networks if not network.layers]
+    for network in empty:
+        start, name = network.span, network.name_span
+        where = Span(start.path, start.line, start.column, name.end_line, name.end_column)
+        diagnostics.error("E007", f"network `{network.name}` has no layers: nothing to analyse", where,
+                          helps=["add a layer inside its `{ }`, e.g. `Layer L1 { Type: CONV "
+                                 "Dimensions { K: 16, C: 3, R: 3, S: 3, Y: 32, X: 32 } }`"])
+    return not empty
 
 
 def hardware_spec(hw: Hardware) -> HardwareSpec:

@@ -59,6 +59,7 @@ CODES: dict[str, str] = {
     "E005": "an optional extra is needed and not installed",
     "E004": "nothing to analyse: the file has no `Network` (a hardware file or a template)",
     "E006": "a mapping file given where a hardware file is expected (`--hw`)",
+    "E007": "nothing to analyse: the `Network` has no layers",
     "E101": "unexpected character",
     "E102": "unexpected token",
     "E103": "missing punctuation (`;`, `)`, `{`, `,`, `:`)",

@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT
 
 import maestroc
+import maestroc.api
 from maestroc.diagnostics import InputError
 from maestroc.mapping.output import summary
 
@@ -347,3 +348,43 @@ def test_explain_space_checks_the_run_options_too(cli) -> None:
     """`--explain-space` runs no search, but a bad option is still an error, not silently ignored."""
     result = cli("map", TINY, "--hw", HW, "--explain-space", "--workers", "-3")
     assert result.code == 2 and "error[E501]" in result.err and "workers" in result.err
+
+
+EMPTY_NETWORK = "// a network whose layers are not written yet\nNetwork Empty {\n}\n"
+
+
+@pytest.mark.parametrize("command", [
+    ["map", "--hw", HW], ["map", "--hw", HW, "--explain-space"], ["compile", "--hw", HW],
+    ["dse", "--set", "num_pes=64,128"], ["lint"]])
+def test_a_network_without_layers_is_an_error_in_every_command(cli, tmp_path: Path, command: list[str]) -> None:
+    """No command prints an empty table for a network without layers: E007 at `Network NAME`, exit 2."""
+    network = tmp_path / "empty.m"
+    network.write_text(EMPTY_NETWORK)
+    out = tmp_path / "out"
+    output = ["-o", str(out)] if command[0] in ("map", "dse") and "--explain-space" not in command else []
+    result = cli(command[0], str(network), *command[1:], *output)
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith(f"{network}:2:1: error[E007]: network `Empty` has no layers")
+    assert "^^^^^^^^^^^^^\n" in result.err and not out.exists()
+
+
+def test_the_help_of_a_network_without_layers_removes_the_error(cli, tmp_path: Path) -> None:
+    network = tmp_path / "empty.m"
+    network.write_text(EMPTY_NETWORK)
+    (help_line,) = [line for line in cli("map", str(network), "--hw", HW).err.splitlines() if line.startswith("help:")]
+    layer = help_line.split("`", 3)[3].rsplit("`", 1)[0]  # the example after "inside its `{ }`, e.g."
+    network.write_text(EMPTY_NETWORK.replace("{\n}", "{\n" + layer + "\n}"))
+    assert cli("map", str(network), "--hw", HW, "--explain-space").code == 0
+
+
+@pytest.mark.parametrize("run", [
+    lambda path: maestroc.map(path, HW), lambda path: maestroc.api.map_space(path, HW),
+    lambda path: maestroc.compile(path, hw=HW), lambda path: maestroc.dse(path, set="num_pes=64,128")])
+def test_the_api_refuses_a_network_without_layers_as_the_cli_does(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    network = tmp_path / "empty.m"
+    network.write_text(EMPTY_NETWORK)
+    with pytest.raises(InputError) as error:
+        run(str(network))
+    (diagnostic,) = error.value.diagnostics
+    assert (diagnostic.code, str(diagnostic.span)) == ("E007", f"{network}:2:1")
+

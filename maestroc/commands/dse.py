@@ -112,6 +112,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     from maestroc import ast, dse_output
+    from maestroc.api import has_layers
     from maestroc.frontend import load_file, load_hardware
     from maestroc.hardware import HardwareSpec
     from maestroc.dse_run import check_limits, explore, nothing_to_explore
@@ -134,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
     if tree is None or diagnostics.has_errors or base is None:
         return _error(diagnostics)
     assert isinstance(tree, ast.MappingFile)
+    if not has_layers(tree, diagnostics):  # as the Python API's dse (and compile, map) reads a network
+        return _error(diagnostics)
     problem = nothing_to_explore(args.network, tree, args.space, args.set)
     if problem.has_errors:
         return _error(problem)
