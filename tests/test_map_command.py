@@ -388,3 +388,24 @@ def test_the_api_refuses_a_network_without_layers_as_the_cli_does(tmp_path: Path
     (diagnostic,) = error.value.diagnostics
     assert (diagnostic.code, str(diagnostic.span)) == ("E007", f"{network}:2:1")
 
+
+BAD_RUN_OPTIONS = [  # (flag, value, parameter of maestroc.map, its value): the same mistake in both places
+    ("--workers", "0", "workers", 0), ("--time-budget", "nan", "time_budget", float("nan")),
+    ("--max-mappings", "0", "max_mappings", 0), ("--scheduler-timeout", "inf", "scheduler_timeout", float("inf"))]
+
+
+@pytest.mark.parametrize("flag, text, parameter, value", BAD_RUN_OPTIONS)
+def test_an_option_error_names_the_flag_on_the_command_line_and_the_parameter_in_python(
+        cli, flag: str, text: str, parameter: str, value: object) -> None:
+    result = cli("map", TINY, "--hw", HW, flag, text)
+    assert result.code == 2 and f"error[E501]: {flag}: expected " in result.err
+    with pytest.raises(InputError) as error:
+        maestroc.map(TINY, HW, **{parameter: value})
+    assert str(error.value).startswith(f"{parameter}: expected ")
+
+
+def test_a_repeated_objective_names_the_objective_flag(cli) -> None:
+    result = cli("map", TINY, "--hw", HW, "--objective", "edp", "--objective", "edp", "--explain-space")
+    assert result.code == 2 and "error[E501]: --objective: expected distinct names" in result.err
+    with pytest.raises(InputError, match="^objectives: expected distinct names"):
+        maestroc.map(TINY, HW, objectives=["edp", "edp"])

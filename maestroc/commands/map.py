@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterator
 from maestroc.commands.common import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, add_output_options, output_writer
 
 EXIT_TERMINATED = 128 + signal.SIGTERM
+# The flag of each parameter of maestroc.map that a run option sets: an option error names what the user typed.
+OPTION_FLAGS = {"objectives": "--objective", "time_budget": "--time-budget", "max_mappings": "--max-mappings",
+                "workers": "--workers", "scheduler_timeout": "--scheduler-timeout"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -113,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     objectives = args.objective or ["edp"]
     try:  # a bad option is an error whatever the run does (--explain-space too)
-        checked_run_options(objectives, args.time_budget, args.max_mappings, args.workers, args.scheduler_timeout)
+        checked_run_options(objectives, args.time_budget, args.max_mappings, args.workers, args.scheduler_timeout,
+                            names=OPTION_FLAGS)
     except InputError as error:
         print_diagnostics(error.diagnostics)
         return EXIT_INPUT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from maestroc import ast
@@ -46,22 +47,31 @@ def map_inputs(network: object, hw: object, space: object | None, templates: lis
 
 
 def checked_run_options(objectives: str | list[str] | tuple[str, ...], time_budget: object, max_mappings: object,
-                        workers: object, scheduler_timeout: object = 10.0) -> tuple[str, ...]:
+                        workers: object, scheduler_timeout: object = 10.0,
+                        names: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The objectives as a tuple, with the budgets, the worker count and the scheduler timeout checked;
-    InputError (E501) if one is wrong."""
+    InputError (E501) if one is wrong.
+
+    A message names the value as the caller's user wrote it: ``names`` maps each parameter of
+    :func:`maestroc.map` (``objectives``, ``time_budget``, ...) to that name (the CLI: ``--objective``,
+    ``--time-budget``, ...); without it, the parameter's own name."""
+    def name(parameter: str) -> str:
+        return (names or {}).get(parameter, parameter)
+
     wanted = tuple([objectives] if isinstance(objectives, str) else objectives)
     problems = []
     if not wanted or any(o not in OBJECTIVES for o in wanted) or len(set(wanted)) != len(wanted):
-        problems.append(f"objectives: expected distinct names among {', '.join(OBJECTIVES)}, not {list(wanted)}")
-    for name, value in (("time budget", time_budget), ("max mappings", max_mappings)):
+        problems.append(f"{name('objectives')}: expected distinct names among {', '.join(OBJECTIVES)}, "
+                        f"not {list(wanted)}")
+    for parameter, value in (("time_budget", time_budget), ("max_mappings", max_mappings)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not 0 < value < float("inf")):
-            problems.append(f"{name}: expected a finite number above 0, not {value!r}")
+            problems.append(f"{name(parameter)}: expected a finite number above 0, not {value!r}")
     if isinstance(scheduler_timeout, bool) or not isinstance(scheduler_timeout, (int, float)) \
             or not 0 < scheduler_timeout < float("inf"):
-        problems.append(f"scheduler timeout: expected a finite number above 0, not {scheduler_timeout!r}")
+        problems.append(f"{name('scheduler_timeout')}: expected a finite number above 0, not {scheduler_timeout!r}")
     if type(workers) is not int or workers < 1:
-        problems.append(f"workers: expected a whole number above 0, not {workers!r}")
+        problems.append(f"{name('workers')}: expected a whole number above 0, not {workers!r}")
     if problems:
         diagnostics = Diagnostics()
         for problem in problems:
@@ -77,7 +87,7 @@ def worker_pool(workers: Workers):  # type: ignore[no-untyped-def]
     try:
         return workers.pool()
     except ImportError:
-        message = f"--dask/--scheduler need dask: {install_hint('distributed')}"
+        message = f"a search on Dask needs dask: {install_hint('distributed')}"  # CLI and API alike
     except OSError as error:
         message = str(error)
     diagnostics = Diagnostics()
