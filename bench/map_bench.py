@@ -2,21 +2,24 @@
 
 Printed, with the machine's core count:
 
-* **rate**: mappings evaluated per second by the mapper's search on one layer (VGG16 conv2 by
-  default), ``--mappings`` mappings, cold caches, median and spread (min-max) of ``--repeat`` runs.
-  Counted honestly: only mappings whose cost was computed (a family that fails a structure lint rule
-  is not evaluated and not counted);
+* **evaluation rate**: mappings evaluated in full per second by the search with pruning off (every
+  mapping's every figure computed) on one layer (VGG16 conv2 by default), ``--mappings`` mappings,
+  cold caches, median and spread (min-max) of ``--repeat`` runs. Only mappings whose cost was
+  computed count (a family that fails a structure lint rule is not evaluated and not counted);
 * **baseline**, in the same run: the first ``--baseline-mappings`` of those same mappings one by one
   through ``maestroc compile``'s path (the network's text with the dataflow -> parse -> passes -> cost
   model), median and spread of ``--repeat`` runs;
-* **whole networks** (ResNet-50, VGG16, MobileNetV2 on samples/hw/default_256pe.m, EDP): wall time,
-  mappings evaluated, whether the ``--network-budget`` stopped the search;
+* **the whole layer**, with pruning (the default search): its whole space, the mappings evaluated in
+  full and those decided by a rule or pruned by the lower bound (docs/mapping.md "Pruning"), the wall
+  time, and the same best as a search without pruning would find (the tests check that);
+* **whole networks** (ResNet-50, VGG16, MobileNetV2 on samples/hw/default_256pe.m, EDP, ``--workers``):
+  wall time, mappings considered and evaluated, whether the ``--network-budget`` stopped the search;
 * **quality** of each network's result: the network EDP (total energy x total runtime) gain over the
   best single template (one sample template per layer type, the same for every layer of that type) and
   over the best template chosen per layer.
 
 Usage: python bench/map_bench.py [--repeat 3] [--mappings 2000] [--baseline-mappings 200]
-                                 [--network-budget 60] [--networks NAME ...] [--hw HW.m]
+                                 [--network-budget 60] [--workers 2] [--networks NAME ...] [--hw HW.m]
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def search_rate(layer, spec, count: int) -> float:  # type: ignore[no-untyped-de
     """Mappings evaluated per second by the search over the first ``count`` mappings of the space."""
     clear_caches()
     start = time.perf_counter()
-    result = search_layer(layer, spec, SpaceSettings(), ("edp",), Budget(max_mappings=count))
+    result = search_layer(layer, spec, SpaceSettings(), ("edp",), Budget(max_mappings=count), prune=False)
     seconds = time.perf_counter() - start
     assert result.evaluated == count, result.evaluated
     return result.evaluated / seconds
@@ -119,7 +122,7 @@ def search_overhead(layer, spec, count: int) -> float:  # type: ignore[no-untype
     real, search.evaluate_batch = search.evaluate_batch, stub
     try:
         start = time.perf_counter()
-        result = search_layer(layer, spec, SpaceSettings(), ("edp",), Budget(max_mappings=count))
+        result = search_layer(layer, spec, SpaceSettings(), ("edp",), Budget(max_mappings=count), prune=False)
         return result.evaluated / (time.perf_counter() - start)
     finally:
         search.evaluate_batch = real
@@ -131,6 +134,7 @@ def main() -> None:
     parser.add_argument("--mappings", type=int, default=2000)
     parser.add_argument("--baseline-mappings", type=int, default=200)
     parser.add_argument("--network-budget", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--networks", nargs="*", default=list(NETWORKS))
     parser.add_argument("--hw", default=str(ROOT / "samples/hw/default_256pe.m"))
     args = parser.parse_args()
@@ -142,20 +146,29 @@ def main() -> None:
     for _ in range(args.repeat):  # alternated, so that both see the same machine load
         rates.append(search_rate(layer, spec, args.mappings))
         baselines.append(compile_rate(layer, spec, mappings))
-    print(f"rate (VGG16 conv2, {args.mappings:,} mappings, {args.repeat} runs): {spread(rates)}")
+    print(f"evaluation rate, pruning off (VGG16 conv2, {args.mappings:,} mappings, {args.repeat} runs): "
+          f"{spread(rates)}")
     print(f"baseline, compile's path one by one ({len(mappings):,} of the same mappings): {spread(baselines)}")
     print(f"speed-up: {statistics.median(rates) / statistics.median(baselines):.1f}x")
     overhead = [search_overhead(layer, spec, 1_000_000) for _ in range(args.repeat)]
     print(f"the search's own ceiling (evaluate_batch stubbed, 1,000,000 rows; not a rate of evaluated mappings): "
           f"{spread(overhead).replace('/s', ' rows/s')}")
+    clear_caches()
+    start = time.perf_counter()
+    whole = search_layer(layer, spec, SpaceSettings(), ("edp",), Budget())
+    wall = time.perf_counter() - start
+    print(f"VGG16 conv2, its whole space with pruning (one process): {whole.considered:,} mappings in {wall:.1f} s "
+          f"({whole.considered / wall:,.0f} mappings decided/s); {whole.evaluated:,} evaluated in full, "
+          f"{whole.pruned:,} pruned by the bound, {whole.decided - whole.pruned:,} removed by a rule before")
     for network in args.networks:
         clear_caches()
         start = time.perf_counter()
         result = maestroc.map(ROOT / "samples/networks" / f"{network}.m", args.hw, objectives="edp",
-                              time_budget=args.network_budget)
+                              time_budget=args.network_budget, workers=args.workers)
         wall = time.perf_counter() - start
         state = f"stopped early ({result.stopped})" if result.stopped else "whole space"
-        print(f"\n{network}: {wall:.1f} s wall, {result.evaluated:,} mappings evaluated, {state}")
+        print(f"\n{network} (--workers {args.workers}): {wall:.1f} s wall, {result.considered:,} mappings considered, "
+              f"{result.evaluated:,} evaluated in full, {state}")
         total = totals(result)
         gain = total["edp_gain_over_best_single_template"]
         print(f"  network EDP {total['best']['edp']:.4g}; gain over the best single template: "

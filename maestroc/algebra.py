@@ -133,6 +133,15 @@ def smaller(a: Any, b: Any) -> Any:
     return numpy.minimum(a, b)
 
 
+def larger(a: Any, b: Any) -> Any:
+    """``max(a, b)``."""
+    if _is_scalar(a, b):
+        return max(a, b)
+    import numpy
+
+    return numpy.maximum(a, b)
+
+
 def select(condition: Any, if_true: Any, if_false: Any) -> Any:
     """``if_true if condition else if_false``, elementwise for arrays."""
     if _is_scalar(condition):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from maestroc.algebra import IntegerAlgebra
-from maestroc.batch_model import BatchModel, presence_groups, systolic_groups
+from maestroc.batch_model import BOUND, EXACT, NEEDS, BatchModel, presence_groups, systolic_groups
 from maestroc.costmodel import TENSORS, shape_key
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
@@ -39,6 +39,10 @@ class MappingBatch:
     sizes: np.ndarray  # (B, loops of all levels) int64
     offsets: np.ndarray  # (B, loops of all levels) int64
     sub_clusters: np.ndarray  # (B, levels) int64
+    # (B, top-level loops) int64: each top-level loop's rank in mapping i's order (outer first), for a batch
+    # of mappings of several orders; None: the template's order. Only the top level may differ in order,
+    # and only where every lower level's temporal loops iterate once (then their order changes nothing).
+    ranks: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -62,7 +66,7 @@ class BatchCost:
 
 
 def member(batch: MappingBatch, index: int) -> LayerIR:
-    """Mapping ``index`` of the batch as a sized layer (level dims by N8)."""
+    """Mapping ``index`` of the batch as a sized layer (level dims by N8), its top level in its own order."""
     sizes, offsets = batch.sizes[index], batch.offsets[index]
     position, levels = 0, []
     for level, count in zip(batch.template.levels, batch.sub_clusters[index]):
@@ -70,8 +74,19 @@ def member(batch: MappingBatch, index: int) -> LayerIR:
         for loop in level.loops:
             loops.append(replace(loop, size=int(sizes[position]), offset=int(offsets[position])))
             position += 1
+        if not levels and batch.ranks is not None:
+            loops = [loop for _, loop in sorted(zip(batch.ranks[index].tolist(), loops), key=lambda pair: pair[0])]
         levels.append(replace(level, loops=tuple(loops), sub_clusters=int(count)))
     return LevelDims._layer(batch.template.with_levels(levels))
+
+
+def orders_free(batch: MappingBatch) -> bool:
+    """Whether the batch's figures other than the top level's ingress are the same for every order of the
+    top level's loops (:meth:`BatchModel.lower_orders_free`): then the batch's rules and lower bound
+    stand for every order, and a batch of several orders may share its template."""
+    model = BatchModel.__new__(BatchModel)  # the structure only
+    model._structure(replace(batch, ranks=None))
+    return model.lower_orders_free()
 
 
 def evaluate_one(layer: LayerIR, hardware: HardwareSpec) -> dict[str, int | float]:
@@ -106,24 +121,31 @@ def _cost_of_rows(rows: list[dict[str, int | float]]) -> BatchCost:
 SMALLEST_BATCH = 16
 
 
-def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec, smallest: int = SMALLEST_BATCH) -> BatchCost:
+def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec, smallest: int = SMALLEST_BATCH,
+                   mode: str = EXACT) -> BatchCost:
     """Every mapping of the batch on one hardware design, vectorised (maestroc.batch_model), exact.
 
     Mappings the vectorised form does not cover (a case that computes nothing, M15, or values that
     could leave int64), and groups of fewer than ``smallest`` mappings, are evaluated one by one
     through compile's path.
+
+    The other modes serve the mapper's pruning (docs/mapping.md "Pruning"); what they give is the
+    same for every order of the top level's loops. BOUND: the MACs exactly, and lower bounds of the
+    runtime and the energy (the top level's ingress after its first case left out), 0 for a mapping
+    that goes one by one. NEEDS: the buffer needs (``l1_size``, ``l2_size``) exactly, 0 for a mapping
+    that goes one by one (its needs may depend on the order), and nothing else of use.
     """
-    if len(batch) < max(smallest, 1):
+    if mode == EXACT and len(batch) < max(smallest, 1):
         return evaluate_one_by_one(batch, hardware)
     groups = systolic_groups(batch, hardware)
-    if len(groups) == 1:
+    if len(groups) == 1 and mode != NEEDS:  # a walk of one case gains nothing from presence groups
         groups = presence_groups(batch)
     if len(groups) > 1:
-        parts = [(rows, evaluate_batch(_rows(batch, rows), hardware, smallest)) for rows in groups]
+        parts = [(rows, evaluate_batch(rows_of(batch, rows), hardware, smallest, mode)) for rows in groups]
         return _gather(parts, len(batch))
-    arrays = BatchModel(batch, hardware)
+    arrays = BatchModel(batch, hardware, mode)
     if not arrays.int64_safe():
-        return evaluate_one_by_one(batch, hardware)
+        return _order_free(evaluate_one_by_one(batch, hardware), np.arange(len(batch)), mode)
     top, irregular = arrays.evaluate()
     accesses = {level: {t: _full(getattr(top, f"{level}_read")[t] + getattr(top, f"{level}_write")[t], len(batch))
                         for t in TENSORS} for level in ("l1", "l2")}
@@ -134,6 +156,16 @@ def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec, smallest: int = 
                      l1_accesses=accesses["l1"], l2_accesses=accesses["l2"])
     for index in np.flatnonzero(irregular):
         _overwrite(cost, int(index), evaluate_one(member(batch, int(index)), hardware))
+    return _order_free(cost, np.flatnonzero(irregular), mode)
+
+
+def _order_free(cost: BatchCost, one_by_one: np.ndarray, mode: str) -> BatchCost:
+    """In BOUND and NEEDS modes, the figures of the mappings evaluated one by one (exact for their own
+    order only) replaced by values that hold for every order: 0 (no bound, no need known)."""
+    if mode == BOUND:
+        cost.runtime[one_by_one], cost.energy[one_by_one] = 0, 0.0
+    elif mode == NEEDS:
+        cost.l1_size[one_by_one], cost.l2_size[one_by_one] = 0, 0
     return cost
 
 
@@ -142,8 +174,10 @@ def _full(value: object, length: int) -> np.ndarray:
     return np.array(np.broadcast_to(value, (length,)))
 
 
-def _rows(batch: MappingBatch, rows: np.ndarray) -> MappingBatch:
-    return MappingBatch(batch.template, batch.sizes[rows], batch.offsets[rows], batch.sub_clusters[rows])
+def rows_of(batch: MappingBatch, rows: np.ndarray) -> MappingBatch:
+    """The batch's mappings ``rows`` (indices or a mask), as a batch."""
+    return MappingBatch(batch.template, batch.sizes[rows], batch.offsets[rows], batch.sub_clusters[rows],
+                        None if batch.ranks is None else batch.ranks[rows])
 
 
 def _gather(parts: list[tuple[np.ndarray, BatchCost]], count: int) -> BatchCost:

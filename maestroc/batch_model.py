@@ -18,8 +18,10 @@ no Edge) has occurrence count 0 there, so mappings with different sets of states
 share a group and one walk of its cases. A lower level is walked once per
 distinct chunk a case hands down (M13), for the whole group at once.
 
-Mappings with a case that computes nothing (M15), which the walk does not mirror,
-are reported as irregular; maestroc.batch evaluates them one by one.
+A case that computes nothing (M15) adds only its outputs, as in the model; a
+mapping whose *first* case computes nothing takes its buffer needs from a later
+case, which the walk does not mirror: it is reported as irregular, and
+maestroc.batch evaluates it one by one.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ from maestroc.timing import case_delay, offchip_floors
 if TYPE_CHECKING:  # maestroc.batch imports this module
     from maestroc.batch import MappingBatch
 
+# What a walk computes (maestroc.batch.evaluate_batch's ``mode``).
+EXACT = "exact"  # every figure of every mapping
+BOUND = "bound"  # the top level's ingress left out after its first case (and the lower levels' where they
+# read the order): a lower bound, the same for every order of the top level's loops (docs/mapping.md "Pruning")
+NEEDS = "needs"  # each level's first case only: the buffer needs (L1, L2), nothing else
+
 # A margin for the sums the walk forms: a batch whose layer has more than INT64_SAFE / 2**20 MACs
 # per unit of NoC latency goes one by one (exact Python ints) instead.
 _MARGIN = 2**20
@@ -51,8 +59,11 @@ _MARGIN = 2**20
 class BatchModel:
     """The walk of one batch on one hardware design."""
 
-    def __init__(self, batch: "MappingBatch", hardware: HardwareSpec) -> None:
+    def __init__(self, batch: "MappingBatch", hardware: HardwareSpec, mode: str = EXACT) -> None:
         self._structure(batch)
+        self.mode = mode
+        if mode == BOUND:
+            self.lower_orders_exact = self.lower_orders_free()
         self.algebra = ArrayAlgebra(hardware.noc_bw, hardware.noc_latency, hardware.offchip_bw,
                                     hardware.num_simd_lanes, hardware.noc_topology)
         self.noc_latency = hardware.noc_latency
@@ -86,6 +97,31 @@ class BatchModel:
             upper = self.layer.levels[index - 1]
             dims = lower_level_dims(self.layer, upper, [self.sizes[c] for c in self.columns[index - 1]], dims)
             self.static_dims.append(dims)
+        # A bound leaves out the lower levels' ingress too where they read the order (lower_orders_free).
+        self.lower_orders_exact = True
+        self.several_orders = False
+        if batch.ranks is not None:
+            ranks = _columns(batch.ranks)
+            self.several_orders = any(isinstance(rank, np.ndarray) for rank in ranks)
+            if self.several_orders or ranks != self.analysis.ranks[0]:
+                if not self.lower_orders_free():
+                    raise ValueError("a batch of several orders whose lower levels read the order: "
+                                     "evaluate each order apart")
+                self.analysis.ranks[0] = ranks
+
+    def lower_orders_free(self) -> bool:
+        """Whether every temporal loop below the top iterates once, for every mapping of the batch.
+
+        Its tile then covers the level's dim, so it is an unrolled Init in every case and M7's ingress
+        does not read its position: the lower levels' figures are the same whatever the order of the
+        loops the template's top level hands down (docs/mapping.md "Pruning").
+        """
+        for index in range(1, len(self.layer.levels)):
+            for loop, column in zip(self.layer.levels[index].loops, self.columns[index]):
+                extent = self.static_dims[index].get(loop.dim, self.sizes[column])
+                if not loop.spatial and not np.all(np.asarray(self.sizes[column]) >= extent):
+                    return False
+        return True
 
     def stationary(self) -> dict[str, Any]:
         """S1 per tensor: whether no level below the top steps through its dims (bools, or arrays)."""
@@ -107,8 +143,12 @@ class BatchModel:
         return self._level(0, dict(self.analysis.top_dims)), self.irregular
 
     # ---- one level, for every mapping of the batch -------------------------------------------------
-    def _level(self, level: int, chunk: dict[str, Any]) -> LevelResult:
-        """Walk the cases of a level, each mapping on its own chunk (``chunk``: ints or arrays)."""
+    def _level(self, level: int, chunk: dict[str, Any], buffers: bool = True) -> LevelResult:
+        """Walk the cases of a level, each mapping on its own chunk (``chunk``: ints or arrays).
+
+        Without ``buffers`` the level's buffer needs and counts are left out (zero): a lower level's
+        walk for any case of its parent but the first gives the parent only its runtime.
+        """
         analysis, alg = self.analysis, self.algebra
         spec = self.layer.levels[level]
         innermost = level == len(self.layer.levels) - 1
@@ -135,36 +175,46 @@ class BatchModel:
             def each(formula: Any) -> Any:
                 return self._each(level, tables, parts, variants, formula)
 
+            psum = each(lambda st: analysis.partial_sums(level, st))
+            if self.mode == NEEDS:  # M19 takes the buffer needs at the first case: nothing else is walked
+                return self._first_needs(level, states, tables, parts, variants, chunk, psum, first_spatial)
             egress = each(lambda st: self._volume(volumes, level, tables, st, "output",
                                                   lambda: analysis.egress(level, st)))
             macs = each(lambda st: analysis.macs(level, st))
-            psum = each(lambda st: analysis.partial_sums(level, st))
-            if first:
+            if first and buffers:
                 counts = self._buffers(level, tables, parts, variants, chunk)
                 if level == 0:
                     floors = offchip_floors(alg, counts.l2_req)
             result.l2_write["output"] += occurrences * egress
             result.l1_write["output"] += occurrences * macs
             result.l1_read["output"] += occurrences * macs
-            skipped = (np.asarray(occurrences) > 0) & (np.asarray(psum) <= 0)
-            if np.any(skipped):  # M15: not mirrored here; these mappings go one by one
+            if first:  # M15 at the first case: the buffer needs come from a later one; these go one by one
+                skipped = (np.asarray(occurrences) > 0) & (np.asarray(psum) <= 0)
                 self.irregular |= np.broadcast_to(skipped, self.irregular.shape)
+            else:  # M15: a case that computes nothing adds no ingress, MACs or delay (its outputs are counted)
+                occurrences = occurrences * (psum > 0)
+                if not np.any(occurrences):
+                    continue
             ingress = weight = 0
+            all_init = all(s.position == INIT for s in states)
+            exact_ingress = all_init or self.mode != BOUND or (level > 0 and self.lower_orders_exact)
             for tensor in ("input", "weight"):
+                result.l1_read[tensor] += occurrences * macs
+                if not exact_ingress:
+                    continue
                 volume = each(lambda st: self._volume(volumes, level, tables, st, tensor,
                                                       lambda: analysis.ingress(level, st, tensor)))
                 ingress = ingress + volume
                 weight = volume if tensor == "weight" else weight
                 result.l2_read[tensor] += occurrences * volume
-                result.l1_read[tensor] += occurrences * macs
             if innermost:
                 compute = alg.cdiv(psum, alg.num_simd_lanes)
             else:
-                compute, first_l1 = self._compute(level, states, tables, parts, variants, first_spatial,
+                compute, first_l1 = self._compute(level, states, tables, parts, variants, first_spatial, first,
                                                   sub_results)
                 if first:
                     result.first_l1_req = first_l1
-            delay, _, _ = case_delay(alg, compute, ingress, weight, egress, all(s.position == INIT for s in states),
+            delay, _, _ = case_delay(alg, compute, ingress, weight, egress, all_init,
                                      floors if level == 0 else None, self.array, level)
             result.runtime = result.runtime + occurrences * delay
             result.macs = result.macs + occurrences * macs
@@ -178,17 +228,36 @@ class BatchModel:
             result.first_l1_req = dict(counts.l1_req)
         return result
 
+    def _first_needs(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: list[tuple],
+                     chunk: dict[str, Any], psum: Any, first_spatial: int) -> LevelResult:
+        """The level's buffer needs (``l2_req``, ``first_l1_req``) from its first case, as :meth:`_level` takes them.
+
+        A mapping whose first case computes nothing (M15) takes them from a later case: it is irregular.
+        """
+        self.irregular |= np.broadcast_to(np.asarray(psum) <= 0, self.irregular.shape)
+        counts = self._buffers(level, tables, parts, variants, chunk)
+        result = LevelResult(l2_req=dict(counts.l2_req))
+        if level == len(self.layer.levels) - 1:
+            result.first_l1_req = dict(counts.l1_req)
+        else:
+            _, result.first_l1_req = self._compute(level, states, tables, parts, variants, first_spatial, True, {})
+        return result
+
     def _volume(self, volumes: dict[tuple, Any], level: int, tables: Tables, states: tuple[State, ...],
                 tensor: str, formula: Any) -> Any:
         """A tensor's ingress (input, weight) or egress (output) in a case, remembered for the level's walk.
 
         It depends only on the states of the loops over the tensor's dims and, for an ingress, on which
-        loop is the innermost to leave Init (M7, M10): cases equal in those share the value.
+        loop is the innermost to leave Init (M7, M10): cases equal in those share the value. In a batch
+        of several orders that loop is each mapping's own, a function of which loops leave Init.
         """
         loop_states = self.analysis._loop_states(level, states)
         coupled = self.analysis.tensors[tensor]
-        changing = max((i for i, s in enumerate(loop_states) if s.position != INIT), default=-1) \
-            if tensor != "output" else None
+        moving = tuple(i for i, s in enumerate(loop_states) if s.position != INIT)
+        # M7: the innermost moving loop; with several orders it differs by mapping, and the moving set decides it.
+        rank = self.analysis.ranks[level]
+        changing = None if tensor == "output" else moving if self.several_orders and level == 0 else \
+            max(moving, key=lambda i: rank[i], default=-1)
         key = (tensor, changing, tables.single_edge,
                tuple((s.position, s.unrolled, s.init_edge, s.edge_edge)
                      for loop, s in zip(self.layer.levels[level].loops, loop_states) if loop.dim in coupled))
@@ -254,8 +323,9 @@ class BatchModel:
         return counts
 
     def _compute(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: list[tuple],
-                 first_spatial: int, sub_results: dict[tuple, LevelResult]) -> tuple[Any, dict[str, Any]]:
-        """M13: the slowest lower-level runtime of the chunks this case hands down, and the first's L1 need.
+                 first_spatial: int, first: bool, sub_results: dict[tuple, LevelResult]) -> tuple[Any, dict[str, Any]]:
+        """M13: the slowest lower-level runtime of the chunks this case hands down, and, for the level's
+        ``first`` case, the first chunk's L1 need (the lower walks of the other cases skip their buffers).
 
         At a spatial Edge with a partly filled sub-cluster the lower level runs on the edge-edge
         chunk, and also on the normal chunk when more than one sub-cluster is active.
@@ -272,7 +342,7 @@ class BatchModel:
             if key not in sub_results:
                 chunk = self._each(level, tables, parts, variants,
                                    lambda st: dict(self.analysis.sub_dimensions(level, st, ee)))
-                sub_results[key] = self._level(level + 1, chunk)
+                sub_results[key] = self._level(level + 1, chunk, buffers=first)
             return sub_results[key]
 
         if not np.any(edge_edge):

@@ -25,7 +25,7 @@ from functools import lru_cache
 from math import prod
 from typing import Any, Callable, Iterator
 
-from maestroc.algebra import at_least, negate, nonzero_or_one, select, smaller, tdiv
+from maestroc.algebra import at_least, larger, negate, nonzero_or_one, select, smaller, tdiv
 from maestroc.ir import LayerIR, Level, Loop
 from maestroc.layertypes import OUTPUT_DIMS, SLIDING
 
@@ -260,6 +260,9 @@ class LayerAnalysis:
         # For each loop, the index of the first loop over its dim: whose state the loop's dim is in.
         self.state_index = [tuple(first[loop.dim] for loop in level.loops)
                             for first, level in zip(self.first_index, self.levels)]
+        # Each loop's rank in its level's order (outer first): its index, unless a batch of mappings of
+        # several orders (maestroc.batch) gives ranks per mapping. Only the ingress reads the order (M7, M8).
+        self.ranks: list[list[Any]] = [list(range(len(level.loops))) for level in self.levels]
         self._cache: dict[tuple[int, Dims], LevelCases] = {}
 
     @property
@@ -309,37 +312,47 @@ class LayerAnalysis:
         return volume
 
     def _pe_ingress(self, level: int, states: tuple[State, ...], tensor: str, first: bool, ee: bool) -> int:
-        """M7, M8: one sub-cluster's ingress of an input tensor in a case."""
+        """M7, M8: one sub-cluster's ingress of an input tensor in a case.
+
+        The *changing* loop is the innermost loop not in Init; the loops inside it are all in Init.
+        """
         loops = self.levels[level].loops
         loop_states = self._loop_states(level, states)
-        changing = max((i for i, state in enumerate(loop_states) if state.position != INIT), default=-1)
-        if changing == -1:
+        moving = [i for i, state in enumerate(loop_states) if state.position != INIT]
+        if not moving:
             return self._pe_mapped(level, states, tensor, first, ee)
+        rank = self.ranks[level]
+        last = rank[moving[0]]
+        for i in moving[1:]:
+            last = larger(last, rank[i])
+        changing = {i: rank[i] == last for i in moving}  # bools, or arrays of a batch of several orders
         t, coupled = self.tables[level], self.tensors[tensor]
-        inited = any(loop.dim in coupled and i > changing and loop_states[i].position == INIT
-                     and not loop_states[i].unrolled for i, loop in enumerate(loops))
+        inited: Any = False  # a coupled loop inside the changing one iterates (it restarts)
+        for i, loop in enumerate(loops):
+            if loop.dim in coupled and loop_states[i].position == INIT:
+                inited = inited | ((rank[i] > last) & negate(loop_states[i].unrolled))
         volume, touched = 1, False
         for i, loop in enumerate(loops):
             if loop.dim not in coupled:
                 continue
             state = loop_states[i]
-            touched = touched or i == changing
+            is_changing = changing.get(i, False)
+            touched = touched | is_changing
             mapped = t.mapped_edge.get(loop.dim, 0) if ee else t.mapped.get(loop.dim, 0)
             unique = t.unique_edge.get(loop.dim, 0) if ee else t.unique.get(loop.dim, 0)
             if not loop.spatial:
                 if state.position == INIT:
                     volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
-                elif i == changing and not inited:
-                    volume *= at_least(t.unique.get(loop.dim, 0), 1)
                 else:
-                    volume *= t.mapped.get(loop.dim, 0)
+                    volume *= select(is_changing & negate(inited), at_least(t.unique.get(loop.dim, 0), 1),
+                                     t.mapped.get(loop.dim, 0))
             elif first:
                 volume *= mapped
             elif state.position == INIT:
-                volume *= mapped if i <= changing else unique
+                volume *= select(rank[i] <= last, mapped, unique)
             else:
-                volume *= unique if (not inited and i == changing) else mapped
-        return volume if touched else 0
+                volume *= select(negate(inited) & is_changing, unique, mapped)
+        return select(touched, volume, 0)
 
     def _spread(self, level: int, states: tuple[State, ...], dims: tuple[str, ...], pe, all_spatial: bool = False,
                 edge_pe=None) -> int:

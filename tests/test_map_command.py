@@ -19,6 +19,7 @@ import maestroc
 import maestroc.api
 from maestroc.diagnostics import InputError
 from maestroc.mapping.output import summary
+from maestroc.mapping.search import CHUNK
 
 TINY = str(ROOT / "samples/networks/tiny_cnn.m")
 HW = str(ROOT / "samples/hw/default_256pe.m")
@@ -201,7 +202,7 @@ def test_explain_space_describes_the_shapes_and_points_the_search_uses(cli, tmp_
     assert result.out.count("template points of the space: the input's own dataflow, ") == 2
     searched = maestroc.map(network, HW, space=space)
     assert searched.stopped is None
-    assert f"network: {searched.evaluated:,} mappings over 2 distinct layer shapes" in result.out
+    assert f"network: {searched.considered:,} mappings over 2 distinct layer shapes" in result.out
 
 
 def test_explain_space_lists_the_cluster_sizes_the_search_uses(cli) -> None:
@@ -219,18 +220,19 @@ def test_a_stop_request_keeps_the_best_so_far() -> None:
 
     def progress(event) -> None:  # type: ignore[no-untyped-def]
         events.append(event)
-        if event.evaluated > 12:  # past the template points: stop during the first layer's grid
+        if event.considered > 12:  # past the template points: stop during the first layer's grid
             stop.set()
 
     result = maestroc.map(TINY, HW, stop=stop, progress=progress)
     assert result.stopped == "interrupted"
     first = result.layers[0].search
-    assert first.stopped == "interrupted" and first.best is not None and 12 < first.evaluated <= 16384
+    # It stops at the next chunk: at most one chunk of rows for each of the 24 orders of a group past the event.
+    assert first.stopped == "interrupted" and first.best is not None and 12 < first.considered <= 12 + 24 * CHUNK
     assert all(m.search.best is not None for m in result.layers)  # the template points of every layer
     assert summary(result)["stopped_early"] == "interrupted"
     finished = [e for e in events if e.finished]
     assert [e.shape for e in finished] == [0, 1, 2, 3, 4] and all(e.shapes == 5 for e in events)
-    assert [e.evaluated for e in finished] == [m.search.evaluated for m in result.layers]
+    assert [e.considered for e in finished] == [m.search.considered for m in result.layers]
 
 
 def _wait_for_handler(pid: int, signum: int, timeout: float = 60) -> None:
@@ -319,7 +321,7 @@ def test_a_layer_without_a_valid_mapping_is_said_so(tmp_path: Path) -> None:
     hw = {"num_pes": 16, "l1_size": 1, "l2_size": 1 << 20}
     result = maestroc.map(TINY, hw, templates=[], max_mappings=20)
     assert all(m.search.best is None and m.search.removed["l1"] + m.search.removed["macs"] ==
-               m.search.evaluated for m in result.layers)
+               m.search.considered for m in result.layers)
     text = mapped_text(result)
     assert text.count("// maestroc map: no valid mapping found for layer") == 5
     assert "// maestroc map: no valid mapping found for layer `conv_3x3` in the space searched (summary.json says " \

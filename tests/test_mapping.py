@@ -124,7 +124,7 @@ def test_the_search_finds_the_best_of_the_whole_declared_space(tmp_path: Path, n
     expected, count, valid = _compile_best(layer_text, layer, spec, settings)
     result = maestroc.map(SMALL, SMALL_HW, objectives="edp", space=space)
     found = next(m for m in result.layers if m.name == name).search
-    assert found.evaluated == count >= 100 and found.valid == valid >= 8
+    assert found.considered == count >= 100 and found.valid == valid >= 8
     assert found.best is not None and found.best.values["edp"] == expected
 
 

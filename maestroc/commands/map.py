@@ -87,7 +87,7 @@ def _progress() -> Iterator[Callable]:
 
         def update(event: MapProgress) -> None:
             bars.update(network, total=event.shapes, completed=event.shape + event.finished)
-            bars.update(layer, description=event.layer, total=event.size, completed=event.evaluated,
+            bars.update(layer, description=event.layer, total=event.size, completed=event.considered,
                         visible=not event.finished)
 
         yield update

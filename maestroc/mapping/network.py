@@ -35,7 +35,7 @@ class MapProgress:
     layer: str  # the layer whose shape is being searched
     shape: int  # its index among the network's distinct shapes (from 0)
     shapes: int  # distinct shapes of the network
-    evaluated: int  # mappings of this shape evaluated so far
+    considered: int  # mappings of this shape met so far: evaluated, or decided by a rule or a bound
     size: int  # mappings of this shape's space (at most --max-mappings)
     finished: bool = False
 
@@ -71,7 +71,13 @@ class MapResult:
 
     @property
     def evaluated(self) -> int:
+        """Mappings evaluated in full, over the distinct shapes."""
         return sum(m.search.evaluated for m in self.layers if m.searched_as is None)
+
+    @property
+    def considered(self) -> int:
+        """Mappings met, over the distinct shapes: evaluated, or decided by a rule or a bound (docs/mapping.md)."""
+        return sum(m.search.considered for m in self.layers if m.searched_as is None)
 
 
 def load_templates(paths: list[str], diagnostics: Diagnostics) -> list[Template] | None:
@@ -147,15 +153,15 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
     if budget.max_mappings is not None:
         sizes = [min(size, budget.max_mappings) for size in sizes]
 
-    def report(index: int, evaluated: int, finished: bool = False) -> None:
+    def report(index: int, considered: int, finished: bool = False) -> None:
         if progress is not None:
-            progress(MapProgress(tasks[index][0].name, index, len(tasks), evaluated, sizes[index], finished))
+            progress(MapProgress(tasks[index][0].name, index, len(tasks), considered, sizes[index], finished))
 
     if pool is not None:
         from maestroc.mapping.parallel import search_shapes
 
         searches = search_shapes(tasks, hardware, settings, objectives, budget, pool,
-                                 lambda index, search: report(index, search.evaluated, True))
+                                 lambda index, search: report(index, search.considered, True))
     else:
         searches = []
         for index, (layer, candidates) in enumerate(tasks):
@@ -167,7 +173,7 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
 
             search = search_layer(layer, hardware, settings, objectives, budget.share(len(tasks) - index),
                                   candidates, progress=batch_done if progress else None)
-            report(index, search.evaluated, True)
+            report(index, search.considered, True)
             searches.append(search)
     by_key = {key: (layer.name, search) for (key, layer), search in zip(first.items(), searches)}
     result = MapResult(tree, network.name, tree.path, hardware, objectives, settings)

@@ -86,14 +86,16 @@ def summary(result: MapResult) -> dict[str, object]:
         entry.update({name: best.values[name] if best else None for name in FIGURES})
         entry.update({
             "mapping": best.source if best else None, "baseline": _figures(m.baseline),
-            "mappings_evaluated": search.evaluated, "mappings_valid": search.valid,
+            "mappings_considered": search.considered, "mappings_evaluated": search.evaluated,
+            "mappings_pruned": search.pruned, "mappings_valid": search.valid,
             "removed": dict(search.removed), "seconds": round(search.seconds, 3),
             "searched_as": m.searched_as, "stopped_early": search.stopped})
         layers.append(entry)
     return {"network": result.network, "source": result.path, "objectives": list(result.objectives),
             "space": asdict(result.settings), "hardware": asdict(result.hardware),
             "stopped_early": result.stopped, "layers": layers, "totals": totals(result),
-            "mappings_evaluated": result.evaluated, "seconds": round(result.seconds, 3)}
+            "mappings_considered": result.considered, "mappings_evaluated": result.evaluated,
+            "seconds": round(result.seconds, 3)}
 
 
 def _network(found: list[Found | None]) -> dict[str, object] | None:
@@ -184,14 +186,14 @@ def write_results(writer, folder: str, result: MapResult) -> list[str]:  # type:
 
 
 def print_table(result: MapResult) -> None:
-    """Per layer: baseline, best found, their ratio and the mappings evaluated; then the totals."""
+    """Per layer: baseline, best found, their ratio and the mappings met and evaluated; then the totals."""
     from rich.table import Table
 
     from maestroc.outputs import table_console
 
     objective = result.objectives[0]
     table = Table(title=f"maestroc map: {result.network} ({objective})")
-    for column in ("layer", "baseline", f"best {objective}", "ratio", "evaluated", "valid", "seconds"):
+    for column in ("layer", "baseline", f"best {objective}", "ratio", "considered", "evaluated", "valid", "seconds"):
         table.add_column(column, justify="left" if column in ("layer", "baseline") else "right")
 
     def value(found: Found | None) -> str:
@@ -203,7 +205,8 @@ def print_table(result: MapResult) -> None:
             best.values[objective] else "-"
         shared = m.searched_as is not None
         table.add_row(m.name, f"{value(base)} {base.source}" if base else "-", value(best), ratio,
-                      f"as {m.searched_as}" if shared else f"{m.search.evaluated:,}",
+                      f"as {m.searched_as}" if shared else f"{m.search.considered:,}",
+                      "" if shared else f"{m.search.evaluated:,}",
                       "" if shared else f"{m.search.valid:,}", "" if shared else f"{m.search.seconds:.1f}")
     console = table_console()
     console.print(table)
@@ -211,8 +214,8 @@ def print_table(result: MapResult) -> None:
     if total["best"] and total["baseline"]:
         b, t = total["baseline"], total["best"]
         console.print(f"network {objective}: {t[objective]:.6g} (baseline {b[objective]:.6g}, "
-                      f"{b[objective] / t[objective]:.3g}x); {result.evaluated:,} mappings evaluated in "
-                      f"{result.seconds:.1f} s")
+                      f"{b[objective] / t[objective]:.3g}x); {result.considered:,} mappings considered, "
+                      f"{result.evaluated:,} of them evaluated in full, in {result.seconds:.1f} s")
     gains = [f"{total[f'edp_gain_over_{key}']:.3g}x over the {text}" for key, text in
              (("best_single_template", "best single template"), ("best_template_per_layer",
                                                                   "best template per layer"))

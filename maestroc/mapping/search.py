@@ -1,14 +1,18 @@
-"""The search over one layer's space: lower a family's rows, evaluate them, filter, keep the best.
+"""The search over one layer's space: lower rows of families, evaluate them, filter, keep the best.
 
-The inner loop holds no per-mapping Python object: a family's rows come as a numpy
-table (:meth:`Family.rows`), are lowered to a MappingBatch (:mod:`maestroc.mapping.lowering`),
+The inner loop holds no per-mapping Python object: rows come as a numpy table
+(:meth:`Family.rows`), are lowered to a MappingBatch (:mod:`maestroc.mapping.lowering`),
 evaluated by :func:`maestroc.batch.evaluate_batch`, and filtered and ranked with
 vectorised masks. Only the best mapping and the Pareto front leave the loop.
 
+Families that differ only in the top level's order (an OrderGroup) share their rows.
 Validity (docs/mapping.md): the structure is checked once per family with the error
 lint rules on the pipeline's IR of its first member (the size rules hold by
-construction); then each mapping must do the layer's MACs exactly and fit the L1 and
-L2 limits. Each rule's removals are counted, in that order.
+construction); then each mapping must fit the L1 and L2 limits and do the layer's MACs
+exactly. Those three rules, and a lower bound of the objectives, are the same for every
+order of a group, so the search decides them once per row for the whole group and
+evaluates in full only the valid rows whose bound can still beat what was found
+("Pruning"). Each rule's removals are counted, in that order.
 """
 
 from __future__ import annotations
@@ -20,19 +24,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from maestroc.batch import BatchCost, MappingBatch, evaluate_batch
+from maestroc.batch import BatchCost, MappingBatch, evaluate_batch, orders_free, rows_of
+from maestroc.batch_model import BOUND, NEEDS
 from maestroc.costmodel import shape_key
 from maestroc.coverage import true_macs
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import ClusterMark, LayerIR, Loop
 from maestroc.mapping.lowering import lower_directives, lower_family, written_directives
-from maestroc.mapping.space import Family, SpaceSettings, families
+from maestroc.mapping.space import Family, OrderGroup, SpaceSettings, families, order_groups
 from maestroc.pareto import pareto_mask
 
 OBJECTIVES = ("runtime", "energy", "edp")
-RULES = ("lint", "macs", "l1", "l2")  # the validity rules, in the order removals are counted
-MAX_CHUNK = 16384  # rows per evaluated batch at most: bounds the memory of a family of any size
-BATCH_SECONDS = 0.25  # a batch's target duration: how soon a budget or a stop request is honoured
+RULES = ("lint", "l1", "l2", "macs")  # the validity rules, in the order removals are counted
+CHUNK = 16384  # rows of a group decided at once (for each of its orders)
+MAX_BATCH = 16384  # mappings per evaluated batch at most: bounds the memory and the time between budget checks
 
 Directives = tuple[Loop | ClusterMark, ...]
 Progress = Callable[[int], None]  # called with the mappings of each batch evaluated
@@ -85,12 +90,19 @@ class LayerSearch:
 
     best: Found | None = None
     front: list[Found] = field(default_factory=list)
-    evaluated: int = 0
-    valid: int = 0
+    evaluated: int = 0  # mappings whose every figure was computed
+    decided: int = 0  # mappings decided without that: by a rule or their lower bound (docs/mapping.md "Pruning")
+    pruned: int = 0  # of those, the valid ones whose lower bound could not beat what was found
+    valid: int = 0  # mappings that pass every rule (evaluated or pruned)
     removed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RULES, 0))
     seconds: float = 0.0
     templates: dict[str, Found | None] = field(default_factory=dict)  # each template point: its figures, if valid
     stopped: str | None = None  # why it stopped early (None: the whole space was searched)
+
+    @property
+    def considered(self) -> int:
+        """Mappings of the space met so far, evaluated or decided (what ``max_mappings`` caps)."""
+        return self.evaluated + self.decided
 
 
 def objective_table(cost: BatchCost, objectives: tuple[str, ...]) -> np.ndarray:
@@ -104,17 +116,6 @@ def objective_table(cost: BatchCost, objectives: tuple[str, ...]) -> np.ndarray:
     return np.stack([columns[name] for name in objectives], axis=1)
 
 
-class _Pace:
-    """Batch sizes that take about BATCH_SECONDS at the rate measured so far (16 to MAX_CHUNK rows)."""
-
-    def __init__(self) -> None:
-        self.rows = 64
-
-    def update(self, rows: int, seconds: float) -> None:
-        rate = rows / max(seconds, 1e-6)
-        self.rows = int(min(max(rate * BATCH_SECONDS, 16), MAX_CHUNK, self.rows * 4))
-
-
 class _Ranking:
     """The best mapping and the Pareto front so far, over any number of batches."""
 
@@ -124,6 +125,20 @@ class _Ranking:
         self.best: Found | None = None
         self.front_points = np.zeros((0, len(objectives)))
         self.front: list[Found] = []
+
+    def beaten(self, bounds: np.ndarray) -> np.ndarray:
+        """Rows whose objectives, at best ``bounds`` (lower bounds), cannot change the outcome.
+
+        One objective: the bound is worse than the best so far (a tie is kept: it may win as the
+        first found). Several: the bound is dominated by a point of the front (no better in any
+        objective, worse in one), so the mapping is dominated too.
+        """
+        if len(self.objectives) < 2:
+            return bounds[:, 0] > self.best_value
+        beaten = np.zeros(len(bounds), dtype=bool)
+        for point in self.front_points:
+            beaten |= (point <= bounds).all(axis=1) & (point < bounds).any(axis=1)
+        return beaten
 
     def offer(self, points: np.ndarray, make: Callable[[int], Found]) -> None:
         """Rank a batch's valid mappings: ``points`` their objectives, ``make(i)`` the Found of row i."""
@@ -149,58 +164,71 @@ def _figures(cost: BatchCost, index: int) -> dict[str, float | int]:
             "l1_size": int(cost.l1_size[index]), "l2_size": int(cost.l2_size[index])}
 
 
-def _valid_mask(cost: BatchCost, macs: int, hardware: HardwareSpec, removed: dict[str, int]) -> np.ndarray:
-    """The mappings that pass every rule; each removal counted under the first rule it fails."""
-    valid = np.ones(len(cost.macs), dtype=bool)
-    for rule, passes in (("macs", cost.macs == macs), ("l1", cost.l1_size <= hardware.l1_size),
-                         ("l2", cost.l2_size <= hardware.l2_size)):
-        removed[rule] += int((valid & ~passes).sum())
-        valid &= passes
-    return valid
+def _failed_rule(cost: BatchCost, macs: int, hardware: HardwareSpec) -> np.ndarray:
+    """Per mapping, the index in RULES of the first rule it fails (len(RULES): it passes them all).
+
+    The L1 and L2 needs are checked before the MAC count: they are known first (docs/mapping.md).
+    """
+    failed = np.full(len(cost.macs), len(RULES), dtype=np.int64)
+    for rule, passes in reversed((("l1", cost.l1_size <= hardware.l1_size), ("l2", cost.l2_size <= hardware.l2_size),
+                                  ("macs", cost.macs == macs))):
+        failed[~passes] = RULES.index(rule)
+    return failed
 
 
-def _rank_batch(batch: MappingBatch, hardware: HardwareSpec, macs: int, ranking: _Ranking, result: LayerSearch,
-                describe: Callable[[int], tuple[Directives, str]]) -> list[Found]:
-    """Evaluate one batch and hand its valid mappings to the ranking; ``describe(i)`` is row i's directives.
+def _count_failures(failed: np.ndarray, removed: dict[str, int]) -> None:
+    for index, count in enumerate(np.bincount(failed, minlength=len(RULES) + 1)[:len(RULES)]):
+        removed[RULES[index]] += int(count)
 
-    Returns the batch's valid mappings as Found when the batch has one row (a template point)."""
-    cost = evaluate_batch(batch, hardware)
-    result.evaluated += len(batch)
-    valid = _valid_mask(cost, macs, hardware, result.removed)
-    rows = np.flatnonzero(valid)
-    result.valid += len(rows)
+
+def _rank(cost: BatchCost, rows: np.ndarray, ranking: _Ranking,
+          describe: Callable[[int], tuple[Directives, str]]) -> list[Found]:
+    """Hand the batch's mappings ``rows`` (valid ones) to the ranking; their Found when there is one row."""
     points = objective_table(cost, ranking.objectives)[rows]
+
     def make(i: int) -> Found:
         return Found(*describe(int(rows[i])), _figures(cost, int(rows[i])))
 
     ranking.offer(points, make)
-    return [make(i) for i in range(len(rows))] if len(batch) == 1 else []
+    return [make(i) for i in range(len(rows))] if len(cost.macs) == 1 else []
 
 
 def search_layer(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings, objectives: tuple[str, ...],
                  budget: Budget, templates: Sequence[tuple[str, Directives]] = (),
-                 progress: Progress | None = None) -> LayerSearch:
-    """Search ``layer`` (its IR after the tables pass): the sample templates first, then every family."""
+                 progress: Progress | None = None, prune: bool = True) -> LayerSearch:
+    """Search ``layer`` (its IR after the tables pass): the sample templates first, then every group of families.
+
+    With ``prune`` a row of a group is decided once for all the group's orders where its validity or
+    its lower bound decides it (docs/mapping.md "Pruning"); without, every mapping is evaluated.
+    Either way the outcome is the same.
+    """
     start = time.monotonic()
     result = LayerSearch()
     ranking = _Ranking(objectives)
     macs = true_macs(layer)
     for name, directives in templates:
-        if (reason := budget.reason(result.evaluated, templates=True)) is not None:
+        if (reason := budget.reason(result.considered, templates=True)) is not None:
             result.stopped = reason
             break
         lowered, diagnostics = lower_directives(layer, directives, hardware)
+        result.templates[name] = None
         if diagnostics.has_errors:
             result.removed["lint"] += 1
-            result.templates[name] = None
             continue
-        found = _rank_batch(_single(lowered), hardware, macs, ranking, result, lambda i, d=directives, n=name: (d, n))
-        result.templates[name] = found[0] if found else None
+        cost = evaluate_batch(_single(lowered), hardware)
+        result.evaluated += 1
+        failed = _failed_rule(cost, macs, hardware)
+        _count_failures(failed, result.removed)
+        if failed[0] == len(RULES):
+            result.valid += 1
+            result.templates[name] = _rank(cost, np.zeros(1, dtype=np.int64), ranking,
+                                           lambda i, d=directives, n=name: (d, n))[0]
         if progress is not None:
             progress(1)
-    pace = _Pace()
-    for family in families(layer, hardware.num_pes, settings) if result.stopped is None else ():
-        if not _search_family(family, layer, hardware, budget, macs, ranking, result, pace, progress):
+    groups = order_groups(families(layer, hardware.num_pes, settings)) if result.stopped is None else []
+    search = _GroupSearch(layer, hardware, budget, macs, ranking, result, progress, prune)
+    for group in groups:
+        if not search.run(group):
             break
     result.best, result.front = ranking.best, ranking.front
     result.seconds = time.monotonic() - start
@@ -215,35 +243,163 @@ def _single(lowered: LayerIR) -> MappingBatch:
                         np.array([[level.sub_clusters for level in lowered.levels]], dtype=np.int64))
 
 
-def _search_family(family: Family, layer: LayerIR, hardware: HardwareSpec, budget: Budget, macs: int,
-                   ranking: _Ranking, result: LayerSearch, pace: _Pace,
-                   progress: Progress | None) -> bool:
-    """Every row of one family, in batches of ``pace.rows``; False when the budget stopped the search."""
-    template = None
-    label = family.structure.label()
-    begin = 0
-    while begin < family.size:
-        if (reason := budget.reason(result.evaluated)) is not None:
+# The failure index of a row no rule removes, and of one whose lower bound is beaten (pruned).
+_PASSES, _PRUNED = len(RULES), len(RULES) + 1
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A family of a group that passes the lint rules: where its choice columns are in the group's rows,
+    and the rank of each of the template's top-level loops in its own order."""
+
+    family: Family
+    columns: list[int]
+    template: LayerIR  # the pipeline's IR of its first member (shape_key)
+    ranks: np.ndarray
+
+
+@dataclass
+class _GroupSearch:
+    """The search of one layer's groups, chunk by chunk of rows (CHUNK: a fixed size, so that the order in
+    which mappings are met, hence which of equal mappings is kept, never depends on timing).
+
+    A chunk's mappings are the pairs (family, row), family by family. The rules and the lower bound
+    are decided once per row, on the first family; the pairs left to evaluate go in batches of several
+    orders (MappingBatch.ranks) on the first family's template, or, where the lower levels read the
+    order (batch.orders_free), family by family.
+    """
+
+    layer: LayerIR
+    hardware: HardwareSpec
+    budget: Budget
+    macs: int
+    ranking: _Ranking
+    result: LayerSearch
+    progress: Progress | None
+    prune: bool
+
+    def run(self, group: OrderGroup) -> bool:
+        """Every row of the group for each of its families; False when the budget stopped the search."""
+        table = group.rows_table
+        members: list[_Member] | None = None
+        for begin in range(0, table.size, CHUNK):
+            values = table.rows(begin, min(table.size, begin + CHUNK))
+            if not len(values):
+                continue
+            if members is None:
+                members = self._lint(group, values[0])
+            if not members:
+                return True
+            if not self._chunk(members, values):
+                return False
+        return True
+
+    def _lint(self, group: OrderGroup, first_row: np.ndarray) -> list[_Member]:
+        """The group's families whose structure passes the lint rules (the others are out)."""
+        members, templates = [], []
+        for family, columns in zip(group.families, group.columns):
+            lowered, diagnostics = lower_directives(
+                self.layer, written_directives(family, self.layer, first_row[list(columns)]), self.hardware)
+            if diagnostics.has_errors:  # a structure rule fails: the whole family is out
+                self.result.removed["lint"] += family.count()
+            else:
+                templates.append(shape_key(lowered))
+                members.append((family, list(columns)))
+        if not members:
+            return []
+        top = [loop.dim for loop in templates[0].levels[0].loops]
+        return [_Member(family, columns, template,
+                        np.array([[loop.dim for loop in template.levels[0].loops].index(dim) for dim in top]))
+                for (family, columns), template in zip(members, templates)]
+
+    def _chunk(self, members: list[_Member], values: np.ndarray) -> bool:
+        """The pairs (family, row) of one chunk of rows, family by family; False when the budget stopped."""
+        result = self.result
+        if (reason := self.budget.reason(result.considered)) is not None:
             result.stopped = reason
             return False
-        started = time.monotonic()
-        end = min(family.size, begin + pace.rows)
-        values = family.rows(begin, end)
-        begin = end
-        if budget.max_mappings is not None:
-            values = values[:budget.max_mappings - result.evaluated]
-        if not len(values):
-            continue
-        if template is None:
-            template, diagnostics = lower_directives(layer, written_directives(family, layer, values[0]), hardware)
-            if diagnostics.has_errors:  # a structure rule fails: the whole family is out
-                result.removed["lint"] += family.count()
-                return True
-            template = shape_key(template)
-        batch = lower_family(family, layer, template, values, hardware)
-        _rank_batch(batch, hardware, macs, ranking, result,
-                    lambda i, v=values: (written_directives(family, layer, v[i]), label))
-        pace.update(len(values), time.monotonic() - started)
-        if progress is not None:
-            progress(len(values))
-    return True
+        first = members[0]
+        base = lower_family(first.family, self.layer, first.template, values[:, first.columns], self.hardware)
+        count = len(members) * len(values)
+        if self.budget.max_mappings is not None:
+            count = min(count, self.budget.max_mappings - result.considered)
+        member_of, row_of = np.divmod(np.arange(count), len(values))
+        status = np.full(count, _PASSES, dtype=np.int64)
+        if self.prune:
+            failed, bounds = self._group_rules(base)
+            status = failed[row_of]
+            passing = np.flatnonzero(status == _PASSES)
+            status[passing[self.ranking.beaten(bounds[row_of[passing]])]] = _PRUNED
+        chosen = np.flatnonzero(status == _PASSES)
+        shared = len(members) == 1 or orders_free(base)
+        # Segments of the pairs with at most MAX_BATCH to evaluate each: a budget may stop between them.
+        cuts = [0] + [int(chosen[i]) for i in range(MAX_BATCH, len(chosen), MAX_BATCH)] + [count]
+        for segment, (low, high) in enumerate(zip(cuts, cuts[1:])):
+            if segment and (reason := self.budget.reason(result.considered)) is not None:
+                result.stopped = reason
+                return False
+            part = status[low:high]
+            pick = low + np.flatnonzero(part == _PASSES)
+            _count_failures(part, result.removed)
+            pruned = int((part == _PRUNED).sum())
+            result.pruned += pruned
+            result.valid += pruned
+            result.decided += len(part) - len(pick)
+            if len(pick) and shared:
+                rows = row_of[pick]
+                ranks = np.stack([member.ranks for member in members])[member_of[pick]] if len(members) > 1 else None
+                batch = MappingBatch(first.template, base.sizes[rows], base.offsets[rows], base.sub_clusters[rows],
+                                     ranks)
+                self._evaluate(batch, members, member_of[pick], values[rows])
+            elif len(pick):  # the lower levels read the order: each family's rows on its own template
+                for index in np.unique(member_of[pick]):
+                    member = members[index]
+                    rows = row_of[pick[member_of[pick] == index]]
+                    batch = lower_family(member.family, self.layer, member.template, values[rows][:, member.columns],
+                                         self.hardware)
+                    self._evaluate(batch, [member], np.zeros(len(rows), dtype=np.int64), values[rows])
+            if self.progress is not None:
+                self.progress(len(part))
+        if count < len(members) * len(values):  # the cap fell inside this chunk
+            result.stopped = "max mappings"
+            return False
+        return True
+
+    def _evaluate(self, batch: MappingBatch, members: list[_Member], member_of: np.ndarray,
+                  values: np.ndarray) -> None:
+        """Evaluate a batch of pairs in full, check the rules, and rank the valid ones."""
+        result = self.result
+        cost = evaluate_batch(batch, self.hardware)
+        result.evaluated += len(batch)
+        # The rules again: a few mappings' needs are not known before (batch.evaluate_batch's NEEDS).
+        rule = _failed_rule(cost, self.macs, self.hardware)
+        _count_failures(rule, result.removed)
+        keep = np.flatnonzero(rule == _PASSES)
+        result.valid += len(keep)
+
+        def describe(i: int) -> tuple[Directives, str]:
+            member = members[member_of[i]]
+            return (written_directives(member.family, self.layer, values[i][member.columns]),
+                    member.family.structure.label())
+
+        _rank(cost, keep, self.ranking, describe)
+
+    def _group_rules(self, batch: MappingBatch) -> tuple[np.ndarray, np.ndarray]:
+        """Per row of the chunk (as the group's first family), the first rule it fails (_PASSES: none), and the
+        lower bounds of the objectives of the rows that pass.
+
+        The rules and the bound are the same for every family of the group (docs/mapping.md "Pruning"):
+        the buffer needs of every row first, then the bound (with the MACs) of the rows that fit.
+        """
+        needs = evaluate_batch(batch, self.hardware, mode=NEEDS)
+        failed = np.full(len(batch), _PASSES, dtype=np.int64)
+        for rule, passes in (("l2", needs.l2_size <= self.hardware.l2_size),
+                             ("l1", needs.l1_size <= self.hardware.l1_size)):
+            failed[~passes] = RULES.index(rule)
+        fit = np.flatnonzero(failed == _PASSES)
+        bounds = np.full((len(batch), len(self.ranking.objectives)), np.inf)
+        if len(fit):
+            bound = evaluate_batch(rows_of(batch, fit), self.hardware, mode=BOUND)
+            failed[fit] = np.where(bound.macs == self.macs, _PASSES, RULES.index("macs"))
+            bounds[fit] = objective_table(bound, self.ranking.objectives)
+        return failed, bounds

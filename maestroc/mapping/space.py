@@ -279,3 +279,40 @@ def space_size(layer: LayerIR, num_pes: int, settings: SpaceSettings) -> tuple[i
         count += 1
         rows += family.count()
     return count, rows
+
+
+@dataclass(frozen=True)
+class OrderGroup:
+    """Families that differ only in the order of the top level's loops, over one table of rows.
+
+    ``families[0]`` numbers the rows; family ``i`` reads them through ``columns[i]`` (its choice
+    columns, as columns of the first family's). Every figure but the top level's ingress is the same
+    for all of them on the same row, which the search's pruning uses (docs/mapping.md "Pruning").
+    """
+
+    families: tuple[Family, ...]
+    columns: tuple[tuple[int, ...], ...]
+
+    @property
+    def rows_table(self) -> Family:
+        return self.families[0]
+
+
+def _group_key(family: Family) -> tuple:
+    names = family.tiles
+    top = frozenset((loop.dim, loop.spatial, loop.form) for loop in family.structure.levels[0])
+    lower = tuple((loop.dim, loop.spatial, loop.form, None if loop.column is None else names[loop.column])
+                  for level in family.structure.levels[1:] for loop in level)
+    return (len(family.structure.levels), top, lower, tuple(sorted(zip(names, family.choices))),
+            frozenset((names[a], names[b]) for a, b in family.limits),
+            tuple(names[c] for c in family.cluster_columns))
+
+
+def order_groups(all_families: Iterator[Family]) -> list[OrderGroup]:
+    """The families in groups of equal structure but for the top level's order, in the order they come."""
+    grouped: dict[tuple, list[Family]] = {}
+    for family in all_families:
+        grouped.setdefault(_group_key(family), []).append(family)
+    return [OrderGroup(tuple(members), tuple(tuple(members[0].tiles.index(name) for name in family.tiles)
+                                             for family in members))
+            for members in grouped.values()]
