@@ -171,7 +171,8 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
                 counted[0] += count
                 report(index, counted[0])
 
-            search = search_layer(layer, hardware, settings, objectives, budget.share(len(tasks) - index),
+            share = budget.share(sizes[index] / max(sum(sizes[index:]), 1))  # in proportion to its size
+            search = search_layer(layer, hardware, settings, objectives, share,
                                   candidates, progress=batch_done if progress else None)
             report(index, search.considered, True)
             searches.append(search)

@@ -4,16 +4,15 @@ Each shape's search is the same function of the same inputs wherever it runs, so
 result does not depend on the number of workers or where they are (a time budget aside,
 which depends on the machine's speed). The workers are the DSE's pools
 (:mod:`maestroc.dse_pools`): local processes that end with this one, or a Dask
-cluster. A time budget gives each shape, when it starts, its share of the time left
-(shapes left to start, per worker); a deadline is sent as seconds left, so the clocks
-of other machines do not matter. A stop request (Ctrl-C, SIGTERM) ends the workers
-at once; the shapes they had not finished keep their template points, evaluated here,
-and are marked ``interrupted``.
+cluster. A time budget gives each shape, when it starts, a share of the time left in
+proportion to its space's size (among the shapes left to start, per worker); a deadline
+is sent as seconds left, so the clocks of other machines do not matter. A stop request
+(Ctrl-C, SIGTERM) ends the workers at once; the shapes they had not finished keep their
+template points, evaluated here, and are marked ``interrupted``.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
 from maestroc.mapping.search import Budget, Directives, LayerSearch, search_layer
-from maestroc.mapping.space import SpaceSettings
+from maestroc.mapping.space import SpaceSettings, space_size
 
 POLL_SECONDS = 0.2  # how often the parent looks at the stop request while workers run
 DEFAULT_CONNECT_TIMEOUT = 10.0  # as dse's --scheduler-timeout
@@ -79,17 +78,23 @@ def _finished(pool, running: list, timeout: float) -> list:  # type: ignore[no-u
 def search_shapes(tasks: Sequence[ShapeTask], hardware: HardwareSpec, settings: SpaceSettings,
                   objectives: tuple[str, ...], budget: Budget, pool,  # type: ignore[no-untyped-def]
                   done: Callable[[int, LayerSearch], None] | None = None) -> list[LayerSearch]:
-    """Every shape's search on ``pool`` (closed here), in the order of ``tasks``; ``done(index, search)``
-    is called as each finishes."""
+    """Every shape's search on ``pool`` (closed here), the results in the order of ``tasks``; ``done(index,
+    search)`` is called as each finishes.
+
+    The largest spaces start first, so that the small ones fill the workers at the end rather than a
+    large one running alone (each search is the same wherever and whenever it runs).
+    """
     results: list[LayerSearch | None] = [None] * len(tasks)
-    pending = list(range(len(tasks)))
+    sizes = [space_size(layer, hardware.num_pes, settings)[1] for layer, _ in tasks]
+    pending = sorted(range(len(tasks)), key=lambda index: -sizes[index])
     running: dict = {}
     width = max(pool.width, 1)
     try:
         while (pending or running) and not budget.stop.is_set():
             while pending and len(running) < width:
                 index = pending.pop(0)
-                share = budget.share(math.ceil((len(pending) + 1) / width))
+                # In proportion to its size, of the work left for ``width`` workers (all of the time at most).
+                share = budget.share(width * sizes[index] / max(sizes[index] + sum(sizes[i] for i in pending), 1))
                 seconds = max(share.deadline - time.monotonic(), 0.0) if share.deadline is not None else None
                 layer, candidates = tasks[index]
                 running[pool.submit(layer, hardware, settings, objectives, seconds, share.max_mappings,

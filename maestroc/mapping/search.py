@@ -67,12 +67,13 @@ class Budget:
             return "time budget"
         return None
 
-    def share(self, parts: int) -> Budget:
-        """This budget for one of ``parts`` searches left: an equal share of the time that remains."""
+    def share(self, fraction: float) -> Budget:
+        """This budget for one of the searches left: ``fraction`` of the time that remains."""
         if self.deadline is None:
             return self
         now = time.monotonic()
-        return Budget(now + max(self.deadline - now, 0.0) / max(parts, 1), self.max_mappings, self.stop)
+        return Budget(now + max(self.deadline - now, 0.0) * min(max(fraction, 0.0), 1.0), self.max_mappings,
+                      self.stop)
 
 
 @dataclass(frozen=True)
