@@ -62,8 +62,8 @@ class BatchModel:
     def __init__(self, batch: "MappingBatch", hardware: HardwareSpec, mode: str = EXACT) -> None:
         self._structure(batch)
         self.mode = mode
-        if mode == BOUND:
-            self.lower_orders_exact = self.lower_orders_free()
+        # A bound leaves out the lower levels' ingress too where they read the order (lower_orders_free).
+        self.lower_orders_exact = mode != BOUND or self.lower_orders_free()
         self.algebra = ArrayAlgebra(hardware.noc_bw, hardware.noc_latency, hardware.offchip_bw,
                                     hardware.num_simd_lanes, hardware.noc_topology)
         self.noc_latency = hardware.noc_latency
@@ -97,8 +97,6 @@ class BatchModel:
             upper = self.layer.levels[index - 1]
             dims = lower_level_dims(self.layer, upper, [self.sizes[c] for c in self.columns[index - 1]], dims)
             self.static_dims.append(dims)
-        # A bound leaves out the lower levels' ingress too where they read the order (lower_orders_free).
-        self.lower_orders_exact = True
         self.several_orders = False
         if batch.ranks is not None:
             ranks = _columns(batch.ranks)
@@ -176,8 +174,10 @@ class BatchModel:
                 return self._each(level, tables, parts, variants, formula)
 
             psum = each(lambda st: analysis.partial_sums(level, st))
+            if first:  # M15 at the first case: the buffer needs come from a later one; these go one by one
+                self.irregular |= np.broadcast_to(np.asarray(psum) <= 0, self.irregular.shape)
             if self.mode == NEEDS:  # M19 takes the buffer needs at the first case: nothing else is walked
-                return self._first_needs(level, states, tables, parts, variants, chunk, psum, first_spatial)
+                return self._first_needs(level, states, tables, parts, variants, chunk, first_spatial)
             egress = each(lambda st: self._volume(volumes, level, tables, st, "output",
                                                   lambda: analysis.egress(level, st)))
             macs = each(lambda st: analysis.macs(level, st))
@@ -188,10 +188,7 @@ class BatchModel:
             result.l2_write["output"] += occurrences * egress
             result.l1_write["output"] += occurrences * macs
             result.l1_read["output"] += occurrences * macs
-            if first:  # M15 at the first case: the buffer needs come from a later one; these go one by one
-                skipped = (np.asarray(occurrences) > 0) & (np.asarray(psum) <= 0)
-                self.irregular |= np.broadcast_to(skipped, self.irregular.shape)
-            else:  # M15: a case that computes nothing adds no ingress, MACs or delay (its outputs are counted)
+            if not first:  # M15: a case that computes nothing adds no ingress, MACs or delay (its outputs are counted)
                 occurrences = occurrences * (psum > 0)
                 if not np.any(occurrences):
                     continue
@@ -229,12 +226,9 @@ class BatchModel:
         return result
 
     def _first_needs(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: list[tuple],
-                     chunk: dict[str, Any], psum: Any, first_spatial: int) -> LevelResult:
-        """The level's buffer needs (``l2_req``, ``first_l1_req``) from its first case, as :meth:`_level` takes them.
-
-        A mapping whose first case computes nothing (M15) takes them from a later case: it is irregular.
-        """
-        self.irregular |= np.broadcast_to(np.asarray(psum) <= 0, self.irregular.shape)
+                     chunk: dict[str, Any], first_spatial: int) -> LevelResult:
+        """The level's buffer needs (``l2_req``, ``first_l1_req``) from its first case, as :meth:`_level` takes them
+        (a mapping whose first case computes nothing is marked irregular there)."""
         counts = self._buffers(level, tables, parts, variants, chunk)
         result = LevelResult(l2_req=dict(counts.l2_req))
         if level == len(self.layer.levels) - 1:

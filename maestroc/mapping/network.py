@@ -160,7 +160,7 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
     if pool is not None:
         from maestroc.mapping.parallel import search_shapes
 
-        searches = search_shapes(tasks, hardware, settings, objectives, budget, pool,
+        searches = search_shapes(tasks, sizes, hardware, settings, objectives, budget, pool,
                                  lambda index, search: report(index, search.considered, True))
     else:
         searches = []

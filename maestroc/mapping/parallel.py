@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
 from maestroc.mapping.search import Budget, Directives, LayerSearch, search_layer
-from maestroc.mapping.space import SpaceSettings, space_size
+from maestroc.mapping.space import SpaceSettings
 
 POLL_SECONDS = 0.2  # how often the parent looks at the stop request while workers run
 DEFAULT_CONNECT_TIMEOUT = 10.0  # as dse's --scheduler-timeout
@@ -75,17 +75,17 @@ def _finished(pool, running: list, timeout: float) -> list:  # type: ignore[no-u
     return [f for f in running if f in done]
 
 
-def search_shapes(tasks: Sequence[ShapeTask], hardware: HardwareSpec, settings: SpaceSettings,
+def search_shapes(tasks: Sequence[ShapeTask], sizes: Sequence[int], hardware: HardwareSpec, settings: SpaceSettings,
                   objectives: tuple[str, ...], budget: Budget, pool,  # type: ignore[no-untyped-def]
                   done: Callable[[int, LayerSearch], None] | None = None) -> list[LayerSearch]:
-    """Every shape's search on ``pool`` (closed here), the results in the order of ``tasks``; ``done(index,
-    search)`` is called as each finishes.
+    """Every shape's search on ``pool`` (closed here), the results in the order of ``tasks``; ``sizes``: the
+    mappings each will consider (its space, capped by ``max_mappings``); ``done(index, search)`` is called as
+    each finishes.
 
     The largest spaces start first, so that the small ones fill the workers at the end rather than a
     large one running alone (each search is the same wherever and whenever it runs).
     """
     results: list[LayerSearch | None] = [None] * len(tasks)
-    sizes = [space_size(layer, hardware.num_pes, settings)[1] for layer, _ in tasks]
     pending = sorted(range(len(tasks)), key=lambda index: -sizes[index])
     running: dict = {}
     width = max(pool.width, 1)

@@ -36,6 +36,8 @@ from maestroc.pareto import pareto_mask
 
 OBJECTIVES = ("runtime", "energy", "edp")
 RULES = ("lint", "l1", "l2", "macs")  # the validity rules, in the order removals are counted
+# The failure index of a mapping no rule removes, and of one whose lower bound is beaten (pruned).
+_PASSES, _PRUNED = len(RULES), len(RULES) + 1
 CHUNK = 16384  # rows of a group decided at once (for each of its orders)
 MAX_BATCH = 16384  # mappings per evaluated batch at most: bounds the memory and the time between budget checks
 
@@ -165,16 +167,25 @@ def _figures(cost: BatchCost, index: int) -> dict[str, float | int]:
             "l1_size": int(cost.l1_size[index]), "l2_size": int(cost.l2_size[index])}
 
 
+def _first_failure(passes: dict[str, np.ndarray]) -> np.ndarray:
+    """Per mapping, the index in RULES of the first of these rules it fails (_PASSES: it passes them all)."""
+    failed = np.full(len(next(iter(passes.values()))), _PASSES, dtype=np.int64)
+    for rule in reversed(RULES):
+        if rule in passes:
+            failed[~passes[rule]] = RULES.index(rule)
+    return failed
+
+
+def _buffer_rules(cost: BatchCost, hardware: HardwareSpec) -> dict[str, np.ndarray]:
+    return {"l1": cost.l1_size <= hardware.l1_size, "l2": cost.l2_size <= hardware.l2_size}
+
+
 def _failed_rule(cost: BatchCost, macs: int, hardware: HardwareSpec) -> np.ndarray:
-    """Per mapping, the index in RULES of the first rule it fails (len(RULES): it passes them all).
+    """Per mapping, the index in RULES of the first rule it fails (_PASSES: it passes them all).
 
     The L1 and L2 needs are checked before the MAC count: they are known first (docs/mapping.md).
     """
-    failed = np.full(len(cost.macs), len(RULES), dtype=np.int64)
-    for rule, passes in reversed((("l1", cost.l1_size <= hardware.l1_size), ("l2", cost.l2_size <= hardware.l2_size),
-                                  ("macs", cost.macs == macs))):
-        failed[~passes] = RULES.index(rule)
-    return failed
+    return _first_failure({**_buffer_rules(cost, hardware), "macs": cost.macs == macs})
 
 
 def _count_failures(failed: np.ndarray, removed: dict[str, int]) -> None:
@@ -242,10 +253,6 @@ def _single(lowered: LayerIR) -> MappingBatch:
     return MappingBatch(shape_key(lowered), np.array([[loop.size for loop in loops]], dtype=np.int64),
                         np.array([[loop.offset for loop in loops]], dtype=np.int64),
                         np.array([[level.sub_clusters for level in lowered.levels]], dtype=np.int64))
-
-
-# The failure index of a row no rule removes, and of one whose lower bound is beaten (pruned).
-_PASSES, _PRUNED = len(RULES), len(RULES) + 1
 
 
 @dataclass(frozen=True)
@@ -333,6 +340,7 @@ class _GroupSearch:
             status[passing[self.ranking.beaten(bounds[row_of[passing]])]] = _PRUNED
         chosen = np.flatnonzero(status == _PASSES)
         shared = len(members) == 1 or orders_free(base)
+        ranks = np.stack([member.ranks for member in members])  # each family's order, as ranks of the first's loops
         # Segments of the pairs with at most MAX_BATCH to evaluate each: a budget may stop between them.
         cuts = [0] + [int(chosen[i]) for i in range(MAX_BATCH, len(chosen), MAX_BATCH)] + [count]
         for segment, (low, high) in enumerate(zip(cuts, cuts[1:])):
@@ -348,9 +356,8 @@ class _GroupSearch:
             result.decided += len(part) - len(pick)
             if len(pick) and shared:
                 rows = row_of[pick]
-                ranks = np.stack([member.ranks for member in members])[member_of[pick]] if len(members) > 1 else None
                 batch = MappingBatch(first.template, base.sizes[rows], base.offsets[rows], base.sub_clusters[rows],
-                                     ranks)
+                                     ranks[member_of[pick]])
                 self._evaluate(batch, members, member_of[pick], values[rows])
             elif len(pick):  # the lower levels read the order: each family's rows on its own template
                 for index in np.unique(member_of[pick]):
@@ -392,11 +399,7 @@ class _GroupSearch:
         The rules and the bound are the same for every family of the group (docs/mapping.md "Pruning"):
         the buffer needs of every row first, then the bound (with the MACs) of the rows that fit.
         """
-        needs = evaluate_batch(batch, self.hardware, mode=NEEDS)
-        failed = np.full(len(batch), _PASSES, dtype=np.int64)
-        for rule, passes in (("l2", needs.l2_size <= self.hardware.l2_size),
-                             ("l1", needs.l1_size <= self.hardware.l1_size)):
-            failed[~passes] = RULES.index(rule)
+        failed = _first_failure(_buffer_rules(evaluate_batch(batch, self.hardware, mode=NEEDS), self.hardware))
         fit = np.flatnonzero(failed == _PASSES)
         bounds = np.full((len(batch), len(self.ranking.objectives)), np.inf)
         if len(fit):
