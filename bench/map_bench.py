@@ -2,10 +2,14 @@
 
 Printed, with the machine's core count:
 
-* **evaluation rate**: mappings evaluated in full per second by the search with pruning off (every
-  mapping's every figure computed) on one layer (VGG16 conv2 by default), ``--mappings`` mappings,
+* **evaluation rate, one process**: mappings evaluated in full per second by the search with pruning off
+  (every mapping's every figure computed) on one layer (VGG16 conv2), its first ``--mappings`` mappings,
   cold caches, median and spread (min-max) of ``--repeat`` runs. Only mappings whose cost was
   computed count (a family that fails a structure lint rule is not evaluated and not counted);
+* **evaluation rate, every core**: ``maestroc.map`` of VGG16 with ``exhaustive=True`` (pruning off) and
+  ``--workers`` processes, at most ``--rate-mappings`` mappings per layer shape: mappings evaluated in
+  full over the wall time of the whole call (start-up, workers, outputs included), median and spread
+  of ``--repeat`` runs;
 * **baseline**, in the same run: the first ``--baseline-mappings`` of those same mappings one by one
   through ``maestroc compile``'s path (the network's text with the dataflow -> parse -> passes -> cost
   model), median and spread of ``--repeat`` runs;
@@ -18,8 +22,9 @@ Printed, with the machine's core count:
   best single template (one sample template per layer type, the same for every layer of that type) and
   over the best template chosen per layer.
 
-Usage: python bench/map_bench.py [--repeat 3] [--mappings 2000] [--baseline-mappings 200]
-                                 [--network-budget 60] [--workers 2] [--networks NAME ...] [--hw HW.m]
+Usage: python bench/map_bench.py [--repeat 3] [--mappings 2000000] [--rate-mappings 3000000]
+                                 [--baseline-mappings 200] [--network-budget 120] [--workers 2]
+                                 [--networks NAME ...] [--hw HW.m]
 """
 
 from __future__ import annotations
@@ -64,6 +69,17 @@ def search_rate(layer, spec, count: int) -> float:  # type: ignore[no-untyped-de
     seconds = time.perf_counter() - start
     assert result.evaluated == count, result.evaluated
     return result.evaluated / seconds
+
+
+def network_rate(hw: str, workers: int, per_shape: int) -> tuple[float, int]:
+    """Mappings evaluated in full per second of wall time by ``maestroc.map`` of VGG16 with pruning off."""
+    clear_caches()
+    start = time.perf_counter()
+    result = maestroc.map(ROOT / "samples/networks/vgg16_model.m", hw, objectives="edp", exhaustive=True,
+                          workers=workers, max_mappings=per_shape)
+    seconds = time.perf_counter() - start
+    assert result.evaluated == result.considered  # nothing decided without a full evaluation
+    return result.evaluated / seconds, result.evaluated
 
 
 def first_mappings(layer, spec, count: int) -> list[list[str]]:  # type: ignore[no-untyped-def]
@@ -131,9 +147,10 @@ def search_overhead(layer, spec, count: int) -> float:  # type: ignore[no-untype
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--mappings", type=int, default=2000)
+    parser.add_argument("--mappings", type=int, default=2_000_000)
+    parser.add_argument("--rate-mappings", type=int, default=3_000_000)
     parser.add_argument("--baseline-mappings", type=int, default=200)
-    parser.add_argument("--network-budget", type=float, default=60.0)
+    parser.add_argument("--network-budget", type=float, default=120.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--networks", nargs="*", default=list(NETWORKS))
     parser.add_argument("--hw", default=str(ROOT / "samples/hw/default_256pe.m"))
@@ -146,8 +163,12 @@ def main() -> None:
     for _ in range(args.repeat):  # alternated, so that both see the same machine load
         rates.append(search_rate(layer, spec, args.mappings))
         baselines.append(compile_rate(layer, spec, mappings))
-    print(f"evaluation rate, pruning off (VGG16 conv2, {args.mappings:,} mappings, {args.repeat} runs): "
-          f"{spread(rates)}")
+    print(f"evaluation rate, pruning off, one process (VGG16 conv2, its first {args.mappings:,} mappings, "
+          f"{args.repeat} runs): {spread(rates)}")
+    network = [network_rate(args.hw, args.workers, args.rate_mappings) for _ in range(args.repeat)]
+    print(f"evaluation rate, pruning off, --workers {args.workers} (VGG16, at most {args.rate_mappings:,} mappings "
+          f"per layer shape, {network[0][1]:,} in all, wall time of maestroc.map, {args.repeat} runs): "
+          f"{spread([rate for rate, _ in network])}")
     print(f"baseline, compile's path one by one ({len(mappings):,} of the same mappings): {spread(baselines)}")
     print(f"speed-up: {statistics.median(rates) / statistics.median(baselines):.1f}x")
     overhead = [search_overhead(layer, spec, 1_000_000) for _ in range(args.repeat)]

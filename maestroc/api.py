@@ -294,7 +294,8 @@ def dse(network: Source, space: Source | None = None, set: str | list[str] | tup
 def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "edp",
         space: Source | None = None, time_budget: float | None = None, max_mappings: int | None = None,
         templates: list[str] | None = None, workers: int = 1, dask: bool = False, scheduler: str | None = None,
-        scheduler_timeout: float = 10.0, stop=None, progress=None):  # type: ignore[no-untyped-def]
+        scheduler_timeout: float = 10.0, exhaustive: bool = False, stop=None,
+        progress=None):  # type: ignore[no-untyped-def]
     """Search each layer's mapping space (docs/mapping.md); returns a ``maestroc.mapping.network.MapResult``.
 
     ``network`` is a model or mapping file (path or text); ``objectives`` one of runtime, energy, edp or a
@@ -304,7 +305,8 @@ def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "
     space (default: the sample dataflows of samples/dataflows, installed with maestroc); ``workers``
     processes search distinct layer shapes side by side (the result is the same for any count), or the
     workers of a local Dask cluster with ``dask``, or a Dask cluster at ``scheduler`` (docs/distributed.md);
-    ``stop`` a ``threading.Event`` that stops it (the CLI sets it on Ctrl-C); ``progress(event)`` gets a
+    ``exhaustive`` evaluates every mapping in full instead of deciding most by the rules and a proven lower
+    bound (docs/mapping.md "Pruning"): the same result, more slowly; ``stop`` a ``threading.Event`` that stops it (the CLI sets it on Ctrl-C); ``progress(event)`` gets a
     ``maestroc.mapping.network.MapProgress`` after each batch. Raises InputError on bad input.
     """
     import threading
@@ -322,7 +324,8 @@ def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "
                     stop=stop if stop is not None else threading.Event())
     where = Workers(workers, dask, scheduler, scheduler_timeout)
     pool = worker_pool(where) if where.parallel else None
-    return map_network(given.tree, given.hardware, given.settings, wanted, budget, given.templates, progress, pool)
+    return map_network(given.tree, given.hardware, given.settings, wanted, budget, given.templates, progress, pool,
+                       prune=not exhaustive)
 
 
 def map_space(network: Source, hw: Hardware = None, *, space: Source | None = None,

@@ -18,6 +18,8 @@ ordinary layer, which ``maestroc compile`` would evaluate the same.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from math import prod
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +49,51 @@ class MappingBatch:
     def __len__(self) -> int:
         return len(self.sizes)
 
+    def grid(self) -> MappingGrid:
+        """The batch as a grid of one axis (mapping ``i`` is cell ``i``)."""
+        return MappingGrid(self.template, (len(self),), tuple(self.sizes.T), tuple(self.offsets.T),
+                           tuple(self.sub_clusters.T), None if self.ranks is None else tuple(self.ranks.T))
+
+
+@dataclass(frozen=True)
+class MappingGrid:
+    """Mappings of one layer sharing a structure, as a grid: mapping ``i`` is cell ``i`` (C order) of ``shape``.
+
+    Every loop's sizes and offsets (all levels, outer to inner), every level's sub-cluster count and,
+    for a grid of several orders, every top-level loop's rank (as MappingBatch.ranks) is an int or an
+    int64 array of ``len(shape)`` dimensions broadcastable to ``shape``: it varies only along the axes it
+    depends on. A mapper's family is such a grid (one axis per choice column, one for the orders), and
+    the model's formulas then run on the axes they read only (docs/costmodel.md "Batches of mappings").
+    """
+
+    template: LayerIR
+    shape: tuple[int, ...]
+    sizes: tuple[Any, ...]
+    offsets: tuple[Any, ...]
+    sub_clusters: tuple[Any, ...]
+    ranks: tuple[Any, ...] | None = None
+
+    def __len__(self) -> int:
+        return prod(self.shape)
+
+    def rows(self, cells: np.ndarray) -> MappingBatch:
+        """The mappings at ``cells`` (flat indices into the grid) as a batch of rows."""
+        index = np.unravel_index(np.asarray(cells, dtype=np.int64), self.shape)
+
+        def table(columns: tuple[Any, ...]) -> np.ndarray:
+            return np.stack([_cells(column, index, len(cells)) for column in columns], axis=1).astype(np.int64)
+
+        return MappingBatch(self.template, table(self.sizes), table(self.offsets), table(self.sub_clusters),
+                            None if self.ranks is None else table(self.ranks))
+
+
+def _cells(column: Any, index: tuple[np.ndarray, ...], count: int) -> np.ndarray:
+    """A grid column's values at the cells ``index`` (one index array per axis)."""
+    if not isinstance(column, np.ndarray) or column.ndim == 0:
+        return np.full(count, int(column), dtype=np.int64)
+    at = tuple(axis if length > 1 else 0 for axis, length in zip(index, column.shape))
+    return np.broadcast_to(column[at], (count,))
+
 
 @dataclass(frozen=True)
 class BatchCost:
@@ -65,8 +112,10 @@ class BatchCost:
         return self.energy * self.runtime
 
 
-def member(batch: MappingBatch, index: int) -> LayerIR:
+def member(batch: MappingBatch | MappingGrid, index: int) -> LayerIR:
     """Mapping ``index`` of the batch as a sized layer (level dims by N8), its top level in its own order."""
+    if isinstance(batch, MappingGrid):
+        batch, index = batch.rows(np.array([index])), 0
     sizes, offsets = batch.sizes[index], batch.offsets[index]
     position, levels = 0, []
     for level, count in zip(batch.template.levels, batch.sub_clusters[index]):
@@ -80,12 +129,12 @@ def member(batch: MappingBatch, index: int) -> LayerIR:
     return LevelDims._layer(batch.template.with_levels(levels))
 
 
-def orders_free(batch: MappingBatch) -> bool:
+def orders_free(batch: MappingBatch | MappingGrid) -> bool:
     """Whether the batch's figures other than the top level's ingress are the same for every order of the
     top level's loops (:meth:`BatchModel.lower_orders_free`): then the batch's rules and lower bound
     stand for every order, and a batch of several orders may share its template."""
     model = BatchModel.__new__(BatchModel)  # the structure only
-    model._structure(replace(batch, ranks=None))
+    model._structure(replace(batch.grid() if isinstance(batch, MappingBatch) else batch, ranks=None))
     return model.lower_orders_free()
 
 
@@ -101,8 +150,10 @@ def evaluate_one(layer: LayerIR, hardware: HardwareSpec) -> dict[str, int | floa
     }
 
 
-def evaluate_one_by_one(batch: MappingBatch, hardware: HardwareSpec) -> BatchCost:
+def evaluate_one_by_one(batch: MappingBatch | MappingGrid, hardware: HardwareSpec) -> BatchCost:
     """Every mapping of the batch through :func:`evaluate_one`: the reference the fast path is tested against."""
+    if isinstance(batch, MappingGrid):
+        batch = batch.rows(np.arange(len(batch)))
     return _cost_of_rows([evaluate_one(member(batch, i), hardware) for i in range(len(batch))])
 
 
@@ -121,9 +172,10 @@ def _cost_of_rows(rows: list[dict[str, int | float]]) -> BatchCost:
 SMALLEST_BATCH = 16
 
 
-def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec, smallest: int = SMALLEST_BATCH,
+def evaluate_batch(batch: MappingBatch | MappingGrid, hardware: HardwareSpec, smallest: int = SMALLEST_BATCH,
                    mode: str = EXACT) -> BatchCost:
-    """Every mapping of the batch on one hardware design, vectorised (maestroc.batch_model), exact.
+    """Every mapping of the batch (or grid: its cells in C order) on one hardware design, vectorised
+    (maestroc.batch_model), exact.
 
     Mappings the vectorised form does not cover (a case that computes nothing, M15, or values that
     could leave int64), and groups of fewer than ``smallest`` mappings, are evaluated one by one
@@ -135,6 +187,10 @@ def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec, smallest: int = 
     that goes one by one. NEEDS: the buffer needs (``l1_size``, ``l2_size``) exactly, 0 for a mapping
     that goes one by one (its needs may depend on the order), and nothing else of use.
     """
+    if isinstance(batch, MappingGrid):
+        if hardware.noc_topology == "systolic":  # S1 splits the mappings by their stationary tensors: as rows
+            return evaluate_batch(batch.rows(np.arange(len(batch))), hardware, smallest, mode)
+        return _evaluate_grid(batch, hardware, mode)
     if mode == EXACT and len(batch) < max(smallest, 1):
         return evaluate_one_by_one(batch, hardware)
     groups = systolic_groups(batch, hardware)
@@ -142,21 +198,31 @@ def evaluate_batch(batch: MappingBatch, hardware: HardwareSpec, smallest: int = 
         groups = presence_groups(batch)
     if len(groups) > 1:
         parts = [(rows, evaluate_batch(rows_of(batch, rows), hardware, smallest, mode)) for rows in groups]
-        return _gather(parts, len(batch))
-    arrays = BatchModel(batch, hardware, mode)
+        return gather(parts, len(batch))
+    return _evaluate_grid(batch.grid(), hardware, mode)
+
+
+def _evaluate_grid(grid: MappingGrid, hardware: HardwareSpec, mode: str) -> BatchCost:
+    """One walk of the model over the whole grid; the mappings it does not cover one by one."""
+    arrays = BatchModel(grid, hardware, mode)
+    count = len(grid)
     if not arrays.int64_safe():
-        return _order_free(evaluate_one_by_one(batch, hardware), np.arange(len(batch)), mode)
+        return _order_free(evaluate_one_by_one(grid, hardware), np.arange(count), mode)
     top, irregular = arrays.evaluate()
-    accesses = {level: {t: _full(getattr(top, f"{level}_read")[t] + getattr(top, f"{level}_write")[t], len(batch))
+
+    def full(value: object) -> np.ndarray:
+        return _full(value, grid.shape)
+
+    accesses = {level: {t: full(getattr(top, f"{level}_read")[t] + getattr(top, f"{level}_write")[t])
                         for t in TENSORS} for level in ("l1", "l2")}
-    energy = sum(energy_breakdown(top, output_elements(batch.template), hardware).values())
-    cost = BatchCost(runtime=_full(top.runtime, len(batch)), energy=_full(energy, len(batch)).astype(float),
-                     macs=_full(top.macs, len(batch)), l1_size=_full(sum(top.first_l1_req.values()), len(batch)),
-                     l2_size=_full(sum(top.l2_req.values()), len(batch)),
+    energy = sum(energy_breakdown(top, output_elements(grid.template), hardware).values())
+    cost = BatchCost(runtime=full(top.runtime), energy=full(energy).astype(float), macs=full(top.macs),
+                     l1_size=full(sum(top.first_l1_req.values())), l2_size=full(sum(top.l2_req.values())),
                      l1_accesses=accesses["l1"], l2_accesses=accesses["l2"])
-    for index in np.flatnonzero(irregular):
-        _overwrite(cost, int(index), evaluate_one(member(batch, int(index)), hardware))
-    return _order_free(cost, np.flatnonzero(irregular), mode)
+    one_by_one = np.flatnonzero(irregular)
+    for index in one_by_one:
+        _overwrite(cost, int(index), evaluate_one(member(grid, int(index)), hardware))
+    return _order_free(cost, one_by_one, mode)
 
 
 def _order_free(cost: BatchCost, one_by_one: np.ndarray, mode: str) -> BatchCost:
@@ -169,9 +235,9 @@ def _order_free(cost: BatchCost, one_by_one: np.ndarray, mode: str) -> BatchCost
     return cost
 
 
-def _full(value: object, length: int) -> np.ndarray:
-    """An int or array as an owned array of ``length`` elements."""
-    return np.array(np.broadcast_to(value, (length,)))
+def _full(value: object, shape: tuple[int, ...]) -> np.ndarray:
+    """An int or an array broadcastable to ``shape`` as an owned flat array of its cells (C order)."""
+    return np.array(np.broadcast_to(value, shape)).reshape(-1)
 
 
 def rows_of(batch: MappingBatch, rows: np.ndarray) -> MappingBatch:
@@ -180,8 +246,8 @@ def rows_of(batch: MappingBatch, rows: np.ndarray) -> MappingBatch:
                         None if batch.ranks is None else batch.ranks[rows])
 
 
-def _gather(parts: list[tuple[np.ndarray, BatchCost]], count: int) -> BatchCost:
-    """The costs of the batch's row groups, in the batch's order."""
+def gather(parts: list[tuple[np.ndarray, BatchCost]], count: int) -> BatchCost:
+    """The costs of groups of a batch's mappings (``parts``: their indices and costs), in the batch's order."""
     def column(value_of) -> np.ndarray:  # type: ignore[no-untyped-def]
         values = [value_of(cost) for _, cost in parts]
         out = np.empty(count, dtype=np.result_type(*values))

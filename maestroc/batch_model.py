@@ -2,10 +2,12 @@
 
 maestroc.costmodel walks one mapping's iteration cases: each loop of a level has
 an Init, a Steady and an Edge state (M3), a case is one state per loop, and the
-level's counts and delays are sums over the cases (M7-M15). For a batch of
-mappings that share a structure (maestroc.batch) the loops' sizes, the level
-dims, the mapping tables (M4-M6) and the occurrence counts become int64 arrays,
-one element per mapping; the volume formulas (``LayerAnalysis.ingress``,
+level's counts and delays are sums over the cases (M7-M15). For a grid of
+mappings that share a structure (maestroc.batch.MappingGrid) the loops' sizes, the
+level dims, the mapping tables (M4-M6) and the occurrence counts become int64
+arrays over the grid's axes, each varying only along the axes it depends on (a
+value that depends on the K tile alone has one element per K tile, whatever the
+grid's other axes); the volume formulas (``LayerAnalysis.ingress``,
 ``egress``, ``macs``, ``partial_sums``, ``sub_dimensions``, the buffer needs) and
 the case delay (``timing.case_delay``) are the model's own functions, run on those
 arrays.
@@ -26,10 +28,10 @@ maestroc.batch evaluates it one by one.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from functools import reduce
 from itertools import product
 from math import prod
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -43,7 +45,7 @@ from maestroc.systolic import SystolicArray, stationary_flags
 from maestroc.timing import case_delay, offchip_floors
 
 if TYPE_CHECKING:  # maestroc.batch imports this module
-    from maestroc.batch import MappingBatch
+    from maestroc.batch import MappingBatch, MappingGrid
 
 # What a walk computes (maestroc.batch.evaluate_batch's ``mode``).
 EXACT = "exact"  # every figure of every mapping
@@ -59,15 +61,15 @@ _MARGIN = 2**20
 class BatchModel:
     """The walk of one batch on one hardware design."""
 
-    def __init__(self, batch: "MappingBatch", hardware: HardwareSpec, mode: str = EXACT) -> None:
-        self._structure(batch)
+    def __init__(self, grid: "MappingGrid", hardware: HardwareSpec, mode: str = EXACT) -> None:
+        self._structure(grid)
         self.mode = mode
         # A bound leaves out the lower levels' ingress too where they read the order (lower_orders_free).
         self.lower_orders_exact = mode != BOUND or self.lower_orders_free()
         self.algebra = ArrayAlgebra(hardware.noc_bw, hardware.noc_latency, hardware.offchip_bw,
                                     hardware.num_simd_lanes, hardware.noc_topology)
         self.noc_latency = hardware.noc_latency
-        self.irregular = np.zeros(len(batch), dtype=bool)
+        self.irregular = np.zeros(grid.shape, dtype=bool)
         self.array: SystolicArray | None = None
         if hardware.noc_topology == "systolic":
             stationary = self.stationary()
@@ -76,21 +78,21 @@ class BatchModel:
             self.array = SystolicArray(prod(self.sub_clusters[1:]), self.sub_clusters[0],
                                        frozenset(t for t, flag in stationary.items() if flag))
 
-    def _structure(self, batch: "MappingBatch") -> None:
-        """The batch's loops per level, their sizes and offsets, and each level's static dims (N8)."""
-        self.batch = batch
-        self.layer = batch.template
-        self.analysis = LayerAnalysis(batch.template)
-        # The columns of each level's loops in the batch's size and offset arrays.
+    def _structure(self, grid: "MappingGrid") -> None:
+        """The grid's loops per level, their sizes and offsets, and each level's static dims (N8)."""
+        self.grid = grid
+        self.layer = grid.template
+        self.analysis = LayerAnalysis(grid.template)
+        # The columns of each level's loops in the grid's size and offset columns.
         self.columns: list[list[int]] = []
         position = 0
         for level in self.layer.levels:
             self.columns.append(list(range(position, position + len(level.loops))))
             position += len(level.loops)
-        # A column equal for the whole batch is an int: the formulas then compute it once, not per mapping.
-        self.sizes = _columns(batch.sizes)
-        self.offsets = _columns(batch.offsets)
-        self.sub_clusters = _columns(batch.sub_clusters)
+        # A column equal for the whole grid is an int: the formulas then compute it once, not per mapping.
+        self.sizes = [_constant(column) for column in grid.sizes]
+        self.offsets = [_constant(column) for column in grid.offsets]
+        self.sub_clusters = [_constant(column) for column in grid.sub_clusters]
         dims: dict[str, Any] = top_level_dims(self.layer)
         self.static_dims = [dims]
         for index in range(1, len(self.layer.levels)):
@@ -98,8 +100,8 @@ class BatchModel:
             dims = lower_level_dims(self.layer, upper, [self.sizes[c] for c in self.columns[index - 1]], dims)
             self.static_dims.append(dims)
         self.several_orders = False
-        if batch.ranks is not None:
-            ranks = _columns(batch.ranks)
+        if grid.ranks is not None:
+            ranks = [_constant(rank) for rank in grid.ranks]
             self.several_orders = any(isinstance(rank, np.ndarray) for rank in ranks)
             if self.several_orders or ranks != self.analysis.ranks[0]:
                 if not self.lower_orders_free():
@@ -175,7 +177,7 @@ class BatchModel:
 
             psum = each(lambda st: analysis.partial_sums(level, st))
             if first:  # M15 at the first case: the buffer needs come from a later one; these go one by one
-                self.irregular |= np.broadcast_to(np.asarray(psum) <= 0, self.irregular.shape)
+                self.irregular = self.irregular | (np.asarray(psum) <= 0)
             if self.mode == NEEDS:  # M19 takes the buffer needs at the first case: nothing else is walked
                 return self._first_needs(level, states, tables, parts, variants, chunk, first_spatial)
             egress = each(lambda st: self._volume(volumes, level, tables, st, "output",
@@ -185,9 +187,9 @@ class BatchModel:
                 counts = self._buffers(level, tables, parts, variants, chunk)
                 if level == 0:
                     floors = offchip_floors(alg, counts.l2_req)
-            result.l2_write["output"] += occurrences * egress
-            result.l1_write["output"] += occurrences * macs
-            result.l1_read["output"] += occurrences * macs
+            result.l2_write["output"] = result.l2_write["output"] + occurrences * egress
+            result.l1_write["output"] = result.l1_write["output"] + occurrences * macs
+            result.l1_read["output"] = result.l1_read["output"] + occurrences * macs
             if not first:  # M15: a case that computes nothing adds no ingress, MACs or delay (its outputs are counted)
                 occurrences = occurrences * (psum > 0)
                 if not np.any(occurrences):
@@ -196,14 +198,14 @@ class BatchModel:
             all_init = all(s.position == INIT for s in states)
             exact_ingress = all_init or self.mode != BOUND or (level > 0 and self.lower_orders_exact)
             for tensor in ("input", "weight"):
-                result.l1_read[tensor] += occurrences * macs
+                result.l1_read[tensor] = result.l1_read[tensor] + occurrences * macs
                 if not exact_ingress:
                     continue
                 volume = each(lambda st: self._volume(volumes, level, tables, st, tensor,
                                                       lambda: analysis.ingress(level, st, tensor)))
                 ingress = ingress + volume
                 weight = volume if tensor == "weight" else weight
-                result.l2_read[tensor] += occurrences * volume
+                result.l2_read[tensor] = result.l2_read[tensor] + occurrences * volume
             if innermost:
                 compute = alg.cdiv(psum, alg.num_simd_lanes)
             else:
@@ -225,7 +227,7 @@ class BatchModel:
             result.first_l1_req = dict(counts.l1_req)
         return result
 
-    def _first_needs(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: list[tuple],
+    def _first_needs(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: _Combinations,
                      chunk: dict[str, Any], first_spatial: int) -> LevelResult:
         """The level's buffer needs (``l2_req``, ``first_l1_req``) from its first case, as :meth:`_level` takes them
         (a mapping whose first case computes nothing is marked irregular there)."""
@@ -260,49 +262,75 @@ class BatchModel:
         return volumes[key]
 
     # ---- flags: the formulas branch on them, so they run once per combination present --------------
-    def _variants(self, states: tuple[State, ...], tables: Tables, occurrences: Any) -> list[tuple]:
-        """(mask or None, the states with bool flags, single_edge) for each combination of flags of the case.
+    def _variants(self, states: tuple[State, ...], tables: Tables, occurrences: Any) -> _Combinations:
+        """Each combination of the case's flags present (with its mask over the grid, None for one), as states with
+        bool flags and a bool single_edge.
 
-        Mappings for which the case does not occur (count 0) take the first such mapping's flags, so
-        that they do not add combinations.
+        Mappings for which the case does not occur (count 0) take the flags of one for which it does
+        where that saves combinations (otherwise the masks keep the few axes the flags vary along).
         """
         flags = [(i, name, value) for i, state in enumerate(states)
                  for name in ("unrolled", "init_edge", "edge_edge")
                  if isinstance(value := getattr(state, name), np.ndarray)]
         single = tables.single_edge
         if not flags and not isinstance(single, np.ndarray):
-            return [(None, states, single)]
-        code = np.zeros(len(self.batch), dtype=np.int64)
+            return _Combinations([(None, states, single, 0)], {}, ())
+        # The combination's code, over the axes of the grid its flags vary along only.
+        code: Any = np.zeros((), dtype=np.int64)
         columns = [value for _, _, value in flags] + ([single] if isinstance(single, np.ndarray) else [])
         for bit, value in enumerate(columns):
-            code |= value.astype(np.int64) << bit
-        if isinstance(occurrences, np.ndarray):
-            occurring = np.flatnonzero(occurrences)
-            if len(occurring):
-                code = np.where(occurrences > 0, code, code[occurring[0]])
+            code = code | (value.astype(np.int64) << bit)
         kinds = np.unique(code)
-        variants = []
-        for kind in kinds:
+        if len(kinds) > 1 and isinstance(occurrences, np.ndarray):
+            code_at, occurs = np.broadcast_arrays(code, occurrences > 0)
+            present = np.unique(code_at[occurs])
+            if 0 < len(present) < len(kinds):
+                code, kinds = np.where(occurs, code_at, present[0]), present
+        items = []
+        for kind in kinds.tolist():
             chosen = list(states)
             for bit, (i, name, _) in enumerate(flags):
-                chosen[i] = replace(chosen[i], **{name: bool(kind >> bit & 1)})
+                chosen[i] = _with_flag(chosen[i], name, bool(kind >> bit & 1))
             single_kind = bool(kind >> len(flags) & 1) if isinstance(single, np.ndarray) else single
-            variants.append((None if len(kinds) == 1 else code == kind, tuple(chosen), single_kind))
-        return variants
+            items.append((None if len(kinds) == 1 else code == kind, tuple(chosen), single_kind, kind))
+        return _Combinations(items, {(i, name): 1 << bit for bit, (i, name, _) in enumerate(flags)},
+                             tuple(sorted({i for i, _, _ in flags})))
 
-    def _each(self, level: int, tables: Tables, parts: Any, variants: list[tuple], formula: Any) -> Any:
-        """A formula of the case for every mapping: once per flag combination, merged by the masks."""
+    def _each(self, level: int, tables: Tables, parts: Any, variants: _Combinations, formula: Any) -> Any:
+        """A formula of the case for every mapping: once per flag combination, merged by the masks.
+
+        A formula branches only on the flags it reads: one run stands for every combination that agrees
+        with it on those (the states note which flags are read, _Watched), so it runs once per
+        combination of the flags it reads, not of all the case's flags.
+        """
         analysis, single = self.analysis, tables.single_edge
-        merged = None
-        for mask, states, single_kind in variants:
+        analysis.tables[level], analysis.parts[level] = tables, parts
+        if len(variants.items) == 1:
+            tables.single_edge = variants.items[0][2]
+            value = formula(variants.items[0][1])
+            tables.single_edge = single
+            return value
+        merged, pending = None, variants.items
+        single_bit = 1 << len(variants.bits)  # single_edge, when it varies: its run reads it (conservatively)
+        while pending:
+            _, states, single_kind, kind = pending[0]
+            read: set[tuple[int, str]] = set()
             tables.single_edge = single_kind
-            analysis.tables[level], analysis.parts[level] = tables, parts
-            value = formula(states)
-            merged = value if mask is None or merged is None else _merge(mask, value, merged)
+            watched = list(states)
+            for index in variants.varying:
+                watched[index] = _Watched.of(states[index], index, read)
+            value = formula(tuple(watched))
+            bits = sum(variants.bits.get(flag, 0) for flag in read) | single_bit
+            same = [v for v in pending if not (v[3] ^ kind) & bits]
+            pending = [v for v in pending if (v[3] ^ kind) & bits]
+            if merged is None:  # the first run stands for every mapping until a later one overwrites its own
+                merged = value
+            else:
+                merged = _merge(reduce(np.logical_or, [v[0] for v in same]), value, merged)
         tables.single_edge = single
         return merged
 
-    def _buffers(self, level: int, tables: Tables, parts: Any, variants: list[tuple],
+    def _buffers(self, level: int, tables: Tables, parts: Any, variants: _Combinations,
                  chunk: dict[str, Any]) -> LevelResult:
         """M19's buffer needs, taken at the first case."""
         def needs(states: tuple[State, ...]) -> dict[str, dict[str, Any]]:
@@ -316,7 +344,7 @@ class BatchModel:
             setattr(counts, name, values)
         return counts
 
-    def _compute(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: list[tuple],
+    def _compute(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: _Combinations,
                  first_spatial: int, first: bool, sub_results: dict[tuple, LevelResult]) -> tuple[Any, dict[str, Any]]:
         """M13: the slowest lower-level runtime of the chunks this case hands down, and, for the level's
         ``first`` case, the first chunk's L1 need (the lower walks of the other cases skip their buffers).
@@ -410,7 +438,7 @@ def systolic_groups(batch: "MappingBatch", hardware: HardwareSpec) -> list[np.nd
     if hardware.noc_topology != "systolic":
         return [np.arange(len(batch))]
     flags = BatchModel.__new__(BatchModel)  # the structure only: no hardware needed for S1
-    flags._structure(batch)
+    flags._structure(batch.grid())
     code = np.zeros(len(batch), dtype=np.int64)
     for bit, flag in enumerate(flags.stationary().values()):
         code |= np.broadcast_to(np.asarray(flag, dtype=np.int64), (len(batch),)) << bit
@@ -418,16 +446,53 @@ def systolic_groups(batch: "MappingBatch", hardware: HardwareSpec) -> list[np.nd
     return [np.flatnonzero(group_of == k) for k in range(len(kinds))]
 
 
-def _columns(values: np.ndarray) -> list[Any]:
-    """Each column of a (mappings, columns) array: an int where it is equal for every mapping."""
-    return [int(column[0]) if (column == column[0]).all() else column for column in values.T]
+def _constant(column: Any) -> Any:
+    """A grid's column as an int where it is equal for every mapping, else its array."""
+    if not isinstance(column, np.ndarray):
+        return int(column)
+    first = column.flat[0]
+    return int(first) if (column == first).all() else column
 
 
 def _uniform(values: Any) -> Any:
     """A flag as a bool where it is equal for every mapping, else its array."""
     if not isinstance(values, np.ndarray) or values.ndim == 0:
         return bool(values)
-    return bool(values[0]) if (values == values[0]).all() else values
+    first = values.flat[0]
+    return bool(first) if (values == first).all() else values
+
+
+class _Combinations(NamedTuple):
+    """The flag combinations of a case (BatchModel._variants)."""
+
+    items: list[tuple]  # (mask over the grid or None, states with bool flags, single_edge, the combination's code)
+    bits: dict[tuple[int, str], int]  # (state index, flag name) -> its bit in the code
+    varying: tuple[int, ...]  # the states whose flags differ between combinations
+
+
+def _with_flag(state: State, name: str, value: bool) -> State:
+    flags = {"unrolled": state.unrolled, "init_edge": state.init_edge, "edge_edge": state.edge_edge, name: value}
+    return State(state.position, state.occurrences, **flags)
+
+
+class _Watched(State):
+    """A state that notes which of its flags a formula reads (BatchModel._each)."""
+
+    @classmethod
+    def of(cls, state: State, index: int, read: set[tuple[int, str]]) -> _Watched:
+        watched = object.__new__(cls)
+        watched.__dict__.update(state.__dict__, _index=index, _read=read)
+        return watched
+
+    def _flag(self, name: str) -> Any:
+        fields = self.__dict__
+        fields["_read"].add((fields["_index"], name))
+        return fields[name]
+
+    # Properties take precedence over the instance's fields: every read of a flag passes here.
+    unrolled = property(lambda self: self._flag("unrolled"))  # type: ignore[assignment]
+    init_edge = property(lambda self: self._flag("init_edge"))  # type: ignore[assignment]
+    edge_edge = property(lambda self: self._flag("edge_edge"))  # type: ignore[assignment]
 
 
 def _merge(mask: np.ndarray, value: Any, merged: Any) -> Any:

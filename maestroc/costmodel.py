@@ -301,14 +301,14 @@ class LayerAnalysis:
             if loop.dim not in coupled:
                 continue
             if not loop.spatial:
-                volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
+                volume = volume * (t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0))
             elif state.is_edge:
                 if t.single_edge and (first or ee):
-                    volume *= t.mapped_edge.get(loop.dim, 0)
+                    volume = volume * t.mapped_edge.get(loop.dim, 0)
                 elif not t.single_edge:
-                    volume *= t.mapped_edge.get(loop.dim, 0) if ee else t.mapped.get(loop.dim, 0)
+                    volume = volume * (t.mapped_edge.get(loop.dim, 0) if ee else t.mapped.get(loop.dim, 0))
             else:
-                volume *= t.mapped.get(loop.dim, 0)
+                volume = volume * t.mapped.get(loop.dim, 0)
         return volume
 
     def _pe_ingress(self, level: int, states: tuple[State, ...], tensor: str, first: bool, ee: bool) -> int:
@@ -342,16 +342,16 @@ class LayerAnalysis:
             unique = t.unique_edge.get(loop.dim, 0) if ee else t.unique.get(loop.dim, 0)
             if not loop.spatial:
                 if state.position == INIT:
-                    volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
+                    volume = volume * (t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0))
                 else:
-                    volume *= select(is_changing & negate(inited), at_least(t.unique.get(loop.dim, 0), 1),
-                                     t.mapped.get(loop.dim, 0))
+                    volume = volume * select(is_changing & negate(inited), at_least(t.unique.get(loop.dim, 0), 1),
+                                             t.mapped.get(loop.dim, 0))
             elif first:
-                volume *= mapped
+                volume = volume * mapped
             elif state.position == INIT:
-                volume *= select(rank[i] <= last, mapped, unique)
+                volume = volume * select(rank[i] <= last, mapped, unique)
             else:
-                volume *= select(negate(inited) & is_changing, unique, mapped)
+                volume = volume * select(negate(inited) & is_changing, unique, mapped)
         return select(touched, volume, 0)
 
     def _spread(self, level: int, states: tuple[State, ...], dims: tuple[str, ...], pe, all_spatial: bool = False,
@@ -366,7 +366,7 @@ class LayerAnalysis:
         ee = state.edge_edge
         total = pe(True, True) if t.single_edge and ee else pe(True, False)
         if not t.single_edge:
-            total += at_least(t.n_edge - ee - 1, 0) * pe(False, False) + ee * (edge_pe or pe)(False, True)
+            total = total + at_least(t.n_edge - ee - 1, 0) * pe(False, False) + ee * (edge_pe or pe)(False, True)
         return total
 
     def ingress(self, level: int, states: tuple[State, ...], tensor: str) -> int:
@@ -404,9 +404,9 @@ class LayerAnalysis:
                 if loop.dim in out:
                     continue
                 if not loop.spatial:
-                    volume *= t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0)
+                    volume = volume * (t.mapped_edge.get(loop.dim, 0) if state.is_edge else t.mapped.get(loop.dim, 0))
                 else:
-                    volume *= spatial_factor(state, loop.dim, loop.dim, t.mapped_edge)
+                    volume = volume * spatial_factor(state, loop.dim, loop.dim, t.mapped_edge)
         for dim in out:
             index = self.first_index[level].get(dim)
             if index is None:
@@ -414,14 +414,14 @@ class LayerAnalysis:
             state, actual = states[index], _OUTPUT_NAME.get(dim, dim)
             if not loops[index].spatial:
                 if state.position == INIT:
-                    volume *= t.mapped_edge.get(actual, 0) if state.is_edge else t.mapped.get(actual, 0)
+                    volume = volume * (t.mapped_edge.get(actual, 0) if state.is_edge else t.mapped.get(actual, 0))
                 elif state.position == STEADY:
-                    volume *= t.mapped.get(actual, 0)
+                    volume = volume * t.mapped.get(actual, 0)
                 else:
-                    volume *= t.mapped_edge.get(actual, 0)
+                    volume = volume * t.mapped_edge.get(actual, 0)
             else:
                 # At a spatial Edge with one active sub-cluster MAESTRO reads the input name (M10).
-                volume *= spatial_factor(state, actual, dim, t.unique_edge if reuse else t.mapped_edge)
+                volume = volume * spatial_factor(state, actual, dim, t.unique_edge if reuse else t.mapped_edge)
         return volume
 
     def egress(self, level: int, states: tuple[State, ...]) -> int:
@@ -442,8 +442,8 @@ class LayerAnalysis:
         ee = state.edge_edge
         total = self._pe_egress(level, states, True, True, t.single_edge and ee)
         if not t.single_edge:
-            total += at_least(t.n_edge - ee - 1, 0) * self._pe_egress(level, states, True, True, False)
-            total += ee * self._pe_egress(level, states, True, False, True, reuse=False)
+            total = total + at_least(t.n_edge - ee - 1, 0) * self._pe_egress(level, states, True, True, False)
+            total = total + ee * self._pe_egress(level, states, True, False, True, reuse=False)
         return total
 
     # ---- per-case sub-cluster dimensions --------------------------------------------------
@@ -551,9 +551,9 @@ class LayerAnalysis:
         t = self.tables[level]
         for tensor in ("input", "weight"):
             coupled = self.tensors[tensor]
-            result.l2_req[tensor] += 2 * self.ingress(level, states, tensor)
+            result.l2_req[tensor] = result.l2_req[tensor] + 2 * self.ingress(level, states, tensor)
             result.l2_write[tensor] = prod(dims.get(d, 1) for d in coupled)
-            result.l1_req[tensor] += 2 * prod(t.mapped[d] for d in coupled if d in t.mapped)
+            result.l1_req[tensor] = result.l1_req[tensor] + 2 * prod(t.mapped[d] for d in coupled if d in t.mapped)
         coupled = self.tensors["output"]
         result.l2_req["output"] = 2 * self.egress(level, states)
         result.l2_read["output"] = prod(

@@ -34,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--explain-space", action="store_true", help="print each layer's space and its size; search nothing")
     p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop after this long, keeping the best so far")
     p.add_argument("--max-mappings", type=int, metavar="N", help="evaluate at most N mappings per layer")
+    p.add_argument("--exhaustive", action="store_true",
+                   help="evaluate every mapping in full, without pruning by the rules and the proven lower bound "
+                        "(the same result, more slowly; to check the pruning, or to time the cost model)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="worker processes searching distinct layer shapes side by side (default 1; same result); "
                         "with --dask, the workers of a local Dask cluster")
@@ -135,8 +138,8 @@ def run(args: argparse.Namespace) -> int:
             result = map_network(args.network, args.hw, objectives=objectives, space=args.space,
                                  time_budget=args.time_budget, max_mappings=args.max_mappings,
                                  templates=args.templates, workers=args.workers, dask=args.dask,
-                                 scheduler=args.scheduler, scheduler_timeout=args.scheduler_timeout, stop=stop,
-                                 progress=update)
+                                 scheduler=args.scheduler, scheduler_timeout=args.scheduler_timeout,
+                                 exhaustive=args.exhaustive, stop=stop, progress=update)
     except InputError as error:
         print_diagnostics(error.diagnostics)
         return EXIT_INPUT

@@ -16,12 +16,14 @@ from member ``i``'s written directives.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from maestroc import ast
-from maestroc.batch import MappingBatch
+from maestroc.batch import MappingBatch, MappingGrid
 from maestroc.diagnostics import Diagnostics
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import ClusterMark, LayerIR, Loop, NetworkIR
@@ -36,7 +38,7 @@ from maestroc.pipeline import PassContext, run_pipeline
 TABLE_PASSES = PIPELINE[:2]  # resolve, tables: the layer without its dataflow
 LOWERING_PASSES = PIPELINE[2:]  # split-levels .. legality: what a written dataflow goes through
 
-Column = tuple[str, bool, np.ndarray, np.ndarray]  # (dim, spatial, sizes, offsets) of one loop over a family
+Column = tuple[str, bool, Any, Any]  # (dim, spatial, sizes, offsets) of one loop over a family: ints or arrays
 
 
 def base_layers(tree: ast.MappingFile, hardware: HardwareSpec) -> NetworkIR:
@@ -60,37 +62,35 @@ def lower_directives(layer: LayerIR, directives: tuple[Loop | ClusterMark, ...],
     return result.ir.layers[0], diagnostics
 
 
-def loop_values(layer: LayerIR, loop: WrittenLoop, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A written loop's (sizes, offsets) over the family's rows (``values``: the choice table)."""
+def loop_values(layer: LayerIR, loop: WrittenLoop, columns: Sequence[Any]) -> tuple[Any, Any]:
+    """A written loop's (sizes, offsets) over many members (``columns``: each choice column's values,
+    as a table's columns or a grid's)."""
     dims = layer.dim_table()
-    rows = len(values)
     if loop.form == "whole":
-        full = np.full(rows, dims[loop.dim], dtype=np.int64)
-        return full, full.copy()
+        return dims[loop.dim], dims[loop.dim]
     if loop.form == "reuse":
-        one = np.ones(rows, dtype=np.int64)
-        return one, one.copy()
-    tile = values[:, loop.column]
+        return 1, 1
+    tile = columns[loop.column]
     if loop.form == "window":
-        return tile + dims[SLIDING[loop.dim]] - 1, tile.copy()
-    return tile.copy(), tile.copy()
+        return tile + dims[SLIDING[loop.dim]] - 1, tile
+    return tile, tile
 
 
-def written_levels(family: Family, layer: LayerIR, values: np.ndarray) -> list[list[Column]]:
-    """The written loops of every row, level by level, as columns."""
-    return [[(loop.dim, loop.spatial, *loop_values(layer, loop, values)) for loop in level]
+def written_levels(family: Family, layer: LayerIR, columns: Sequence[Any]) -> list[list[Column]]:
+    """The written loops of every member, level by level, as columns."""
+    return [[(loop.dim, loop.spatial, *loop_values(layer, loop, columns)) for loop in level]
             for level in family.structure.levels]
 
 
 def written_directives(family: Family, layer: LayerIR, row: np.ndarray) -> tuple[Loop | ClusterMark, ...]:
     """One member's directives, as ``maestroc.passes.resolve`` would produce them from its text."""
-    levels = written_levels(family, layer, row[None, :])
+    levels = written_levels(family, layer, [int(value) for value in row])
     clusters = [int(row[c]) for c in family.cluster_columns]
     out: list[Loop | ClusterMark] = []
     for index, level in enumerate(levels):
         if index:
             out.append(ClusterMark(clusters[index - 1], None))
-        out += [Loop(dim, spatial, int(sizes[0]), int(offsets[0])) for dim, spatial, sizes, offsets in level]
+        out += [Loop(dim, spatial, int(size), int(offset)) for dim, spatial, size, offset in level]
     return tuple(out)
 
 
@@ -107,10 +107,10 @@ def _with_stride(layer: LayerIR, loops: list[Column], top_level: bool) -> list[C
     return loops
 
 
-def lowered_levels(family: Family, layer: LayerIR, values: np.ndarray) -> list[list[Column]]:
-    """Every level's final loops over the rows: inherit (N5), then the stride (N7), level by level."""
+def lowered_levels(family: Family, layer: LayerIR, columns: Sequence[Any]) -> list[list[Column]]:
+    """Every level's final loops over the members: inherit (N5), then the stride (N7), level by level."""
     out: list[list[Column]] = []
-    for index, own in enumerate(written_levels(family, layer, values)):
+    for index, own in enumerate(written_levels(family, layer, columns)):
         if index:
             upper = out[-1]
             positions = inherited_positions([loop[0] for loop in upper], [loop[0] for loop in own])
@@ -119,20 +119,45 @@ def lowered_levels(family: Family, layer: LayerIR, values: np.ndarray) -> list[l
     return out
 
 
-def lower_family(family: Family, layer: LayerIR, template: LayerIR, values: np.ndarray,
-                 hardware: HardwareSpec) -> MappingBatch:
-    """The family's rows ``values`` as a MappingBatch on ``template`` (the pipeline's IR of one member,
-    as :func:`maestroc.costmodel.shape_key` gives it: one object for all the family's batches)."""
-    levels = lowered_levels(family, layer, values)
+def _lowered(family: Family, layer: LayerIR, template: LayerIR, columns: Sequence[Any],
+             hardware: HardwareSpec) -> tuple[list[Any], list[Any], list[Any]]:
+    """Every final loop's sizes and offsets (all levels, outer to inner) and every level's sub-cluster count."""
+    levels = lowered_levels(family, layer, columns)
     expected = [[(loop.dim, loop.spatial) for loop in level.loops] for level in template.levels]
     got = [[(dim, spatial) for dim, spatial, _, _ in level] for level in levels]
     if got != expected:
         raise AssertionError(f"lowering of {family.structure.label()} disagrees with the pipeline: {got} != {expected}")
-    sizes = np.stack([column[2] for level in levels for column in level], axis=1)
-    offsets = np.stack([column[3] for level in levels for column in level], axis=1)
-    counts = sub_cluster_counts(hardware.num_pes, [values[:, c] for c in family.cluster_columns])
-    sub_clusters = np.stack([np.broadcast_to(np.asarray(c, dtype=np.int64), (len(values),)) for c in counts], axis=1)
-    return MappingBatch(template, sizes.astype(np.int64), offsets.astype(np.int64), sub_clusters)
+    counts = sub_cluster_counts(hardware.num_pes, [columns[c] for c in family.cluster_columns])
+    return ([column[2] for level in levels for column in level], [column[3] for level in levels for column in level],
+            counts)
+
+
+def lower_family(family: Family, layer: LayerIR, template: LayerIR, values: np.ndarray,
+                 hardware: HardwareSpec) -> MappingBatch:
+    """The family's rows ``values`` as a MappingBatch on ``template`` (the pipeline's IR of one member,
+    as :func:`maestroc.costmodel.shape_key` gives it: one object for all the family's batches)."""
+    sizes, offsets, counts = _lowered(family, layer, template, list(values.T), hardware)
+
+    def table(columns: list[Any]) -> np.ndarray:
+        return np.stack([np.broadcast_to(np.asarray(c, dtype=np.int64), (len(values),)) for c in columns], axis=1)
+
+    return MappingBatch(template, table(sizes), table(offsets), table(counts))
+
+
+def lower_grid(family: Family, layer: LayerIR, template: LayerIR, columns: Sequence[Any], shape: tuple[int, ...],
+               hardware: HardwareSpec, ranks: np.ndarray | None = None) -> MappingGrid:
+    """The family's members over a grid (``columns``: each choice column as a grid column, Block.grid_columns)
+    as a MappingGrid of ``shape`` on ``template``; with ``ranks`` (orders, top-level loops), the first axis
+    is the orders (MappingBatch.ranks, one row per order)."""
+    sizes, offsets, counts = _lowered(family, layer, template, columns, hardware)
+    order_ranks = None
+    if ranks is not None:
+        order_ranks = tuple(ranks[:, i].reshape((-1,) + (1,) * (len(shape) - 1)) for i in range(ranks.shape[1]))
+
+    def grid(values: list[Any]) -> tuple[Any, ...]:
+        return tuple(v.astype(np.int64) if isinstance(v, np.ndarray) else int(v) for v in values)
+
+    return MappingGrid(template, shape, grid(sizes), grid(offsets), grid(counts), order_ranks)
 
 
 def directive_lines(directives: tuple[Loop | ClusterMark, ...]) -> list[str]:

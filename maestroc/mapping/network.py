@@ -61,6 +61,7 @@ class MapResult:
     hardware: HardwareSpec
     objectives: tuple[str, ...]
     settings: SpaceSettings
+    pruned: bool = True  # whether the search pruned (False: ``exhaustive``, every mapping evaluated in full)
     layers: list[LayerMapping] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -142,10 +143,11 @@ def shape_tasks(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
 def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSettings,
                 objectives: tuple[str, ...], budget: Budget, templates: list[Template],
                 progress: Callable[[MapProgress], None] | None = None,
-                pool=None) -> MapResult:  # type: ignore[no-untyped-def]
+                pool=None, prune: bool = True) -> MapResult:  # type: ignore[no-untyped-def]
     """Search every distinct layer shape of the network; layers of one shape share the result.
 
     With a ``pool`` (maestroc.mapping.parallel.Workers.pool()), the shapes are searched on it, side by side.
+    Without ``prune`` every mapping is evaluated in full (search_layer): the same result, more slowly.
     """
     start = time.monotonic()
     network, keys, first, tasks = shape_tasks(tree, hardware, settings, templates)
@@ -161,7 +163,7 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
         from maestroc.mapping.parallel import search_shapes
 
         searches = search_shapes(tasks, sizes, hardware, settings, objectives, budget, pool,
-                                 lambda index, search: report(index, search.considered, True))
+                                 lambda index, search: report(index, search.considered, True), prune)
     else:
         searches = []
         for index, (layer, candidates) in enumerate(tasks):
@@ -173,11 +175,11 @@ def map_network(tree: ast.MappingFile, hardware: HardwareSpec, settings: SpaceSe
 
             share = budget.share(sizes[index] / max(sum(sizes[index:]), 1))  # in proportion to its size
             search = search_layer(layer, hardware, settings, objectives, share,
-                                  candidates, progress=batch_done if progress else None)
+                                  candidates, progress=batch_done if progress else None, prune=prune)
             report(index, search.considered, True)
             searches.append(search)
     by_key = {key: (layer.name, search) for (key, layer), search in zip(first.items(), searches)}
-    result = MapResult(tree, network.name, tree.path, hardware, objectives, settings)
+    result = MapResult(tree, network.name, tree.path, hardware, objectives, settings, pruned=prune)
     for layer, key in zip(network.layers, keys):
         name, search = by_key[key]
         result.layers.append(LayerMapping(layer.name, layer.layer_type, search, _baseline(search, objectives[0]),

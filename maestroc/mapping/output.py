@@ -93,7 +93,7 @@ def summary(result: MapResult) -> dict[str, object]:
         layers.append(entry)
     return {"network": result.network, "source": result.path, "objectives": list(result.objectives),
             "space": asdict(result.settings), "hardware": asdict(result.hardware),
-            "stopped_early": result.stopped, "layers": layers, "totals": totals(result),
+            "pruning": result.pruned, "stopped_early": result.stopped, "layers": layers, "totals": totals(result),
             "mappings_considered": result.considered, "mappings_evaluated": result.evaluated,
             "seconds": round(result.seconds, 3)}
 

@@ -52,10 +52,11 @@ class Workers:
 
 def _search_task(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings, objectives: tuple[str, ...],
                  seconds: float | None, max_mappings: int | None,
-                 candidates: tuple[tuple[str, Directives], ...]) -> LayerSearch:
+                 candidates: tuple[tuple[str, Directives], ...], prune: bool = True) -> LayerSearch:
     """One shape's search in a worker (``seconds``: its share of the time budget, from when it starts)."""
     deadline = time.monotonic() + seconds if seconds is not None else None
-    return search_layer(layer, hardware, settings, objectives, Budget(deadline, max_mappings), candidates)
+    return search_layer(layer, hardware, settings, objectives, Budget(deadline, max_mappings), candidates,
+                        prune=prune)
 
 
 def _finished(pool, running: list, timeout: float) -> list:  # type: ignore[no-untyped-def]
@@ -77,10 +78,10 @@ def _finished(pool, running: list, timeout: float) -> list:  # type: ignore[no-u
 
 def search_shapes(tasks: Sequence[ShapeTask], sizes: Sequence[int], hardware: HardwareSpec, settings: SpaceSettings,
                   objectives: tuple[str, ...], budget: Budget, pool,  # type: ignore[no-untyped-def]
-                  done: Callable[[int, LayerSearch], None] | None = None) -> list[LayerSearch]:
+                  done: Callable[[int, LayerSearch], None] | None = None, prune: bool = True) -> list[LayerSearch]:
     """Every shape's search on ``pool`` (closed here), the results in the order of ``tasks``; ``sizes``: the
     mappings each will consider (its space, capped by ``max_mappings``); ``done(index, search)`` is called as
-    each finishes.
+    each finishes; ``prune`` as search_layer's.
 
     The largest spaces start first, so that the small ones fill the workers at the end rather than a
     large one running alone (each search is the same wherever and whenever it runs).
@@ -98,7 +99,7 @@ def search_shapes(tasks: Sequence[ShapeTask], sizes: Sequence[int], hardware: Ha
                 seconds = max(share.deadline - time.monotonic(), 0.0) if share.deadline is not None else None
                 layer, candidates = tasks[index]
                 running[pool.submit(layer, hardware, settings, objectives, seconds, share.max_mappings,
-                                    candidates)] = index
+                                    candidates, prune)] = index
             for future in _finished(pool, list(running), POLL_SECONDS):
                 index = running.pop(future)
                 results[index] = future.result()
@@ -109,5 +110,5 @@ def search_shapes(tasks: Sequence[ShapeTask], sizes: Sequence[int], hardware: Ha
     for index, result in enumerate(results):
         if result is None:  # stopped before this shape finished: its template points only
             layer, candidates = tasks[index]
-            results[index] = search_layer(layer, hardware, settings, objectives, budget, candidates)
+            results[index] = search_layer(layer, hardware, settings, objectives, budget, candidates, prune=prune)
     return results  # type: ignore[return-value]

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import permutations
 from math import prod
+from typing import Any
 
 import numpy as np
 
@@ -115,17 +116,60 @@ class Family:
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         """Choice values of product rows ``start..stop-1`` (int64, one column per choice), limits applied."""
+        table = self.table(start, stop)
+        return table[self.within_limits(table)]
+
+    def table(self, start: int, stop: int) -> np.ndarray:
+        """Choice values of product rows ``start..stop-1``, limits not applied."""
         index = np.arange(start, stop, dtype=np.int64)
         columns = []
         for values in reversed(self.choices):
             radix = len(values)
             columns.append(np.asarray(values, dtype=np.int64)[index % radix])
             index //= radix
-        table = np.stack(columns[::-1], axis=1) if columns else np.zeros((stop - start, 0), dtype=np.int64)
+        return np.stack(columns[::-1], axis=1) if columns else np.zeros((stop - start, 0), dtype=np.int64)
+
+    def within_limits(self, table: np.ndarray) -> np.ndarray:
+        """Which rows of a table of choice values are members (their inner tiles within their outer ones)."""
         keep = np.ones(len(table), dtype=bool)
         for inner, outer in self.limits:
             keep &= table[:, inner] <= table[:, outer]
-        return table[keep]
+        return keep
+
+    def blocks(self, most: int, start: int = 0, stop: int | None = None) -> Iterator[Block]:
+        """Rows ``start..stop-1`` (the whole product, or a block of it) in order, as blocks of at most ``most``
+        rows (or one run of the last column) that are sub-products: the leading choices fixed, every
+        combination of the others."""
+        lengths = [len(values) for values in self.choices]
+        count = len(lengths)
+        first_free = next((k for k in range(count + 1) if prod(lengths[k:]) <= most), max(count - 1, 0))
+        rows = prod(lengths[first_free:])
+        for begin in range(start, self.size if stop is None else stop, rows):
+            table = self.table(begin, begin + rows)
+            columns: list[Any] = [int(table[0, j]) for j in range(first_free)]
+            columns += [np.asarray(self.choices[j], dtype=np.int64).reshape(
+                [1] * (j - first_free) + [-1] + [1] * (count - 1 - j)) for j in range(first_free, count)]
+            yield Block(begin, table, self.within_limits(table), tuple(columns), tuple(lengths[first_free:]))
+
+
+@dataclass(frozen=True)
+class Block:
+    """Rows ``start..`` of a family's product that form a sub-product (Family.blocks).
+
+    As a grid (maestroc.batch.MappingGrid) each free choice column is an axis: ``columns[j]`` is the
+    fixed value of choice ``j`` or its values along its axis, ``shape`` the free columns' lengths.
+    """
+
+    start: int
+    table: np.ndarray  # (rows, choices): every row of the block, limits not applied
+    in_space: np.ndarray  # (rows,) bool: the rows that are members (Family.within_limits)
+    columns: tuple[Any, ...]
+    shape: tuple[int, ...]
+
+    def grid_columns(self, leading: int = 0) -> list[Any]:
+        """The choice columns as grid columns with ``leading`` axes of length 1 in front (an orders axis)."""
+        return [column.reshape((1,) * leading + column.shape) if isinstance(column, np.ndarray) else column
+                for column in self.columns]
 
 
 @dataclass(frozen=True)
