@@ -45,7 +45,8 @@ from maestroc.diagnostics import Diagnostics
 from maestroc.engine import clear_caches
 from maestroc.mapping.lowering import base_layers, directive_lines, lower_directives, written_directives
 from maestroc.mapping.output import totals
-from maestroc.mapping.search import Budget, search_layer
+from maestroc.mapping.outcome import Budget
+from maestroc.mapping.search import search_layer
 from maestroc.mapping.space import SpaceSettings, families
 
 NETWORKS = ("resnet50_model", "vgg16_model", "mobilenet_v2_model")
@@ -128,20 +129,20 @@ def search_overhead(layer, spec, count: int) -> float:  # type: ignore[no-untype
     from maestroc.batch import BatchCost
     from maestroc.costmodel import TENSORS
     from maestroc.coverage import true_macs
-    from maestroc.mapping import search
+    from maestroc.mapping import groups
 
     def stub(batch, hardware):  # type: ignore[no-untyped-def]
         ones = np.ones(len(batch), dtype=np.int64)
         return BatchCost(runtime=ones, energy=ones.astype(float), macs=ones * true_macs(layer), l1_size=ones,
                          l2_size=ones, l1_accesses={t: ones for t in TENSORS}, l2_accesses={t: ones for t in TENSORS})
 
-    real, search.evaluate_batch = search.evaluate_batch, stub
+    real, groups.evaluate_batch = groups.evaluate_batch, stub
     try:
         start = time.perf_counter()
         result = search_layer(layer, spec, SpaceSettings(), ("edp",), Budget(max_mappings=count), prune=False)
         return result.evaluated / (time.perf_counter() - start)
     finally:
-        search.evaluate_batch = real
+        groups.evaluate_batch = real
 
 
 def main() -> None:

@@ -315,7 +315,7 @@ def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "
     from maestroc.mapping.inputs import checked_run_options, map_inputs, worker_pool
     from maestroc.mapping.network import map_network
     from maestroc.mapping.parallel import Workers
-    from maestroc.mapping.search import Budget
+    from maestroc.mapping.outcome import Budget
 
     wanted = checked_run_options(objectives, time_budget, max_mappings, workers, scheduler_timeout)
     given = map_inputs(network, hw, space, templates)

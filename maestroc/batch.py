@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from maestroc.algebra import IntegerAlgebra
-from maestroc.batch_model import BOUND, EXACT, NEEDS, BatchModel, presence_groups, systolic_groups
-from maestroc.costmodel import TENSORS, shape_key
+from maestroc.batch_model import BOUND, EXACT, NEEDS, BatchModel
+from maestroc.costmodel import TENSORS, LayerAnalysis, shape_key, spatial_facts, temporal_facts
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
 from maestroc.metrics import energy_breakdown, output_elements
@@ -223,6 +223,56 @@ def _evaluate_grid(grid: MappingGrid, hardware: HardwareSpec, mode: str) -> Batc
     for index in one_by_one:
         _overwrite(cost, int(index), evaluate_one(member(grid, int(index)), hardware))
     return _order_free(cost, one_by_one, mode)
+
+
+# A walk's cost per case, in units of one mapping's share of a case (measured: a case's Python overhead is
+# worth about 500 mappings' array work).
+_CASE_OVERHEAD = 500
+
+
+def presence_groups(batch: MappingBatch) -> list[np.ndarray]:
+    """The batch's rows in groups to walk apart, when that is cheaper than one walk of all their cases.
+
+    One walk enumerates every combination of the states *some* mapping has at the top level; a
+    batch whose mappings have very different states (no Steady here, an Edge there) is cheaper
+    walked per set of states present.
+    """
+    layer, count = batch.template, len(batch)
+    level = layer.levels[0]
+    chunk = dict(LayerAnalysis(layer).top_dims)
+    code = np.zeros(count, dtype=np.int64)
+    cases = np.ones(count, dtype=np.int64)
+    union = 1
+    for bit, loop in enumerate(level.loops):  # the top level's loops are the batch's first columns
+        size, offset = batch.sizes[:, bit], batch.offsets[:, bit]
+        extent = chunk.get(loop.dim, size)
+        fact = spatial_facts(size, offset, extent, batch.sub_clusters[:, 0]) if loop.spatial else \
+            temporal_facts(size, offset, extent)
+        has_steady, has_edge = np.broadcast_to(fact[3], (count,)), np.broadcast_to(fact[4], (count,))
+        code |= (has_steady.astype(np.int64) << (2 * bit)) | (has_edge.astype(np.int64) << (2 * bit + 1))
+        cases *= 1 + has_steady + has_edge
+        union *= 1 + bool(has_steady.any()) + bool(has_edge.any())
+    kinds, group_of = np.unique(code, return_inverse=True)
+    if len(kinds) == 1:
+        return [np.arange(count)]
+    apart = sum(int(cases[group_of == k][0]) * (_CASE_OVERHEAD + int((group_of == k).sum()))
+                for k in range(len(kinds)))
+    if union * (_CASE_OVERHEAD + count) <= apart:
+        return [np.arange(count)]
+    return [np.flatnonzero(group_of == k) for k in range(len(kinds))]
+
+
+def systolic_groups(batch: MappingBatch, hardware: HardwareSpec) -> list[np.ndarray]:
+    """The batch's rows by the tensors their array keeps stationary (S1; one group on MAESTRO's timing)."""
+    if hardware.noc_topology != "systolic":
+        return [np.arange(len(batch))]
+    flags = BatchModel.__new__(BatchModel)  # the structure only: no hardware needed for S1
+    flags._structure(batch.grid())
+    code = np.zeros(len(batch), dtype=np.int64)
+    for bit, flag in enumerate(flags.stationary().values()):
+        code |= np.broadcast_to(np.asarray(flag, dtype=np.int64), (len(batch),)) << bit
+    kinds, group_of = np.unique(code, return_inverse=True)
+    return [np.flatnonzero(group_of == k) for k in range(len(kinds))]
 
 
 def _order_free(cost: BatchCost, one_by_one: np.ndarray, mode: str) -> BatchCost:

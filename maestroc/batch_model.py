@@ -14,11 +14,12 @@ arrays.
 
 What stays per-mapping control flow in those functions, the *flags* of a state
 (unrolled, Init beyond the dimension, a partly filled edge sub-cluster) and
-whether a level's spatial edge has one active sub-cluster, splits the batch into
-groups with equal flags. A state a mapping does not have (no Steady iterations,
-no Edge) has occurrence count 0 there, so mappings with different sets of states
-share a group and one walk of its cases. A lower level is walked once per
-distinct chunk a case hands down (M13), for the whole group at once.
+whether a level's spatial edge has one active sub-cluster, runs once per
+combination of the flags a formula reads (maestroc.batch_flags). A state a mapping
+does not have (no Steady iterations, no Edge) has occurrence count 0 there, so
+mappings with different sets of states share one walk of the cases. A lower level
+is walked once per distinct chunk a case hands down (M13), for the whole grid at
+once.
 
 A case that computes nothing (M15) adds only its outputs, as in the model; a
 mapping whose *first* case computes nothing takes its buffer needs from a later
@@ -28,14 +29,14 @@ maestroc.batch evaluates it one by one.
 
 from __future__ import annotations
 
-from functools import reduce
 from itertools import product
 from math import prod
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from maestroc.algebra import INT64_SAFE
+from maestroc.batch_flags import Combinations, combinations, for_each_combination
 from maestroc.costmodel import (EDGE, INIT, STEADY, TENSORS, LayerAnalysis, LevelResult, State, Tables,
                                 spatial_facts, tables_of, temporal_facts)
 from maestroc.engine import ArrayAlgebra
@@ -45,7 +46,7 @@ from maestroc.systolic import SystolicArray, stationary_flags
 from maestroc.timing import case_delay, offchip_floors
 
 if TYPE_CHECKING:  # maestroc.batch imports this module
-    from maestroc.batch import MappingBatch, MappingGrid
+    from maestroc.batch import MappingGrid
 
 # What a walk computes (maestroc.batch.evaluate_batch's ``mode``).
 EXACT = "exact"  # every figure of every mapping
@@ -170,21 +171,21 @@ class BatchModel:
             occurrences = prod(state.occurrences for state in states)
             if not first and not np.any(occurrences):
                 continue
-            variants = self._variants(states, tables, occurrences)
+            combos = combinations(states, tables.single_edge, occurrences)
 
             def each(formula: Any) -> Any:
-                return self._each(level, tables, parts, variants, formula)
+                return self._each(level, tables, parts, combos, formula)
 
             psum = each(lambda st: analysis.partial_sums(level, st))
             if first:  # M15 at the first case: the buffer needs come from a later one; these go one by one
                 self.irregular = self.irregular | (np.asarray(psum) <= 0)
             if self.mode == NEEDS:  # M19 takes the buffer needs at the first case: nothing else is walked
-                return self._first_needs(level, states, tables, parts, variants, chunk, first_spatial)
+                return self._first_needs(level, states, tables, parts, combos, chunk, first_spatial)
             egress = each(lambda st: self._volume(volumes, level, tables, st, "output",
                                                   lambda: analysis.egress(level, st)))
             macs = each(lambda st: analysis.macs(level, st))
             if first and buffers:
-                counts = self._buffers(level, tables, parts, variants, chunk)
+                counts = self._buffers(level, tables, parts, combos, chunk)
                 if level == 0:
                     floors = offchip_floors(alg, counts.l2_req)
             result.l2_write["output"] = result.l2_write["output"] + occurrences * egress
@@ -209,7 +210,7 @@ class BatchModel:
             if innermost:
                 compute = alg.cdiv(psum, alg.num_simd_lanes)
             else:
-                compute, first_l1 = self._compute(level, states, tables, parts, variants, first_spatial, first,
+                compute, first_l1 = self._compute(level, states, tables, parts, combos, first_spatial, first,
                                                   sub_results)
                 if first:
                     result.first_l1_req = first_l1
@@ -227,16 +228,16 @@ class BatchModel:
             result.first_l1_req = dict(counts.l1_req)
         return result
 
-    def _first_needs(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: _Combinations,
+    def _first_needs(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, combos: Combinations,
                      chunk: dict[str, Any], first_spatial: int) -> LevelResult:
         """The level's buffer needs (``l2_req``, ``first_l1_req``) from its first case, as :meth:`_level` takes them
         (a mapping whose first case computes nothing is marked irregular there)."""
-        counts = self._buffers(level, tables, parts, variants, chunk)
+        counts = self._buffers(level, tables, parts, combos, chunk)
         result = LevelResult(l2_req=dict(counts.l2_req))
         if level == len(self.layer.levels) - 1:
             result.first_l1_req = dict(counts.l1_req)
         else:
-            _, result.first_l1_req = self._compute(level, states, tables, parts, variants, first_spatial, True, {})
+            _, result.first_l1_req = self._compute(level, states, tables, parts, combos, first_spatial, True, {})
         return result
 
     def _volume(self, volumes: dict[tuple, Any], level: int, tables: Tables, states: tuple[State, ...],
@@ -261,76 +262,13 @@ class BatchModel:
             volumes[key] = formula()
         return volumes[key]
 
-    # ---- flags: the formulas branch on them, so they run once per combination present --------------
-    def _variants(self, states: tuple[State, ...], tables: Tables, occurrences: Any) -> _Combinations:
-        """Each combination of the case's flags present (with its mask over the grid, None for one), as states with
-        bool flags and a bool single_edge.
+    # ---- flags: the formulas branch on them (maestroc.batch_flags) ---------------------------------
+    def _each(self, level: int, tables: Tables, parts: Any, combos: Combinations, formula: Any) -> Any:
+        """A formula of the case for every mapping of the grid (once per combination of the flags it reads)."""
+        self.analysis.tables[level], self.analysis.parts[level] = tables, parts
+        return for_each_combination(combos, tables, formula)
 
-        Mappings for which the case does not occur (count 0) take the flags of one for which it does
-        where that saves combinations (otherwise the masks keep the few axes the flags vary along).
-        """
-        flags = [(i, name, value) for i, state in enumerate(states)
-                 for name in ("unrolled", "init_edge", "edge_edge")
-                 if isinstance(value := getattr(state, name), np.ndarray)]
-        single = tables.single_edge
-        if not flags and not isinstance(single, np.ndarray):
-            return _Combinations([(None, states, single, 0)], {}, ())
-        # The combination's code, over the axes of the grid its flags vary along only.
-        code: Any = np.zeros((), dtype=np.int64)
-        columns = [value for _, _, value in flags] + ([single] if isinstance(single, np.ndarray) else [])
-        for bit, value in enumerate(columns):
-            code = code | (value.astype(np.int64) << bit)
-        kinds = np.unique(code)
-        if len(kinds) > 1 and isinstance(occurrences, np.ndarray):
-            code_at, occurs = np.broadcast_arrays(code, occurrences > 0)
-            present = np.unique(code_at[occurs])
-            if 0 < len(present) < len(kinds):
-                code, kinds = np.where(occurs, code_at, present[0]), present
-        items = []
-        for kind in kinds.tolist():
-            chosen = list(states)
-            for bit, (i, name, _) in enumerate(flags):
-                chosen[i] = _with_flag(chosen[i], name, bool(kind >> bit & 1))
-            single_kind = bool(kind >> len(flags) & 1) if isinstance(single, np.ndarray) else single
-            items.append((None if len(kinds) == 1 else code == kind, tuple(chosen), single_kind, kind))
-        return _Combinations(items, {(i, name): 1 << bit for bit, (i, name, _) in enumerate(flags)},
-                             tuple(sorted({i for i, _, _ in flags})))
-
-    def _each(self, level: int, tables: Tables, parts: Any, variants: _Combinations, formula: Any) -> Any:
-        """A formula of the case for every mapping: once per flag combination, merged by the masks.
-
-        A formula branches only on the flags it reads: one run stands for every combination that agrees
-        with it on those (the states note which flags are read, _Watched), so it runs once per
-        combination of the flags it reads, not of all the case's flags.
-        """
-        analysis, single = self.analysis, tables.single_edge
-        analysis.tables[level], analysis.parts[level] = tables, parts
-        if len(variants.items) == 1:
-            tables.single_edge = variants.items[0][2]
-            value = formula(variants.items[0][1])
-            tables.single_edge = single
-            return value
-        merged, pending = None, variants.items
-        single_bit = 1 << len(variants.bits)  # single_edge, when it varies: its run reads it (conservatively)
-        while pending:
-            _, states, single_kind, kind = pending[0]
-            read: set[tuple[int, str]] = set()
-            tables.single_edge = single_kind
-            watched = list(states)
-            for index in variants.varying:
-                watched[index] = _Watched.of(states[index], index, read)
-            value = formula(tuple(watched))
-            bits = sum(variants.bits.get(flag, 0) for flag in read) | single_bit
-            same = [v for v in pending if not (v[3] ^ kind) & bits]
-            pending = [v for v in pending if (v[3] ^ kind) & bits]
-            if merged is None:  # the first run stands for every mapping until a later one overwrites its own
-                merged = value
-            else:
-                merged = _merge(reduce(np.logical_or, [v[0] for v in same]), value, merged)
-        tables.single_edge = single
-        return merged
-
-    def _buffers(self, level: int, tables: Tables, parts: Any, variants: _Combinations,
+    def _buffers(self, level: int, tables: Tables, parts: Any, combos: Combinations,
                  chunk: dict[str, Any]) -> LevelResult:
         """M19's buffer needs, taken at the first case."""
         def needs(states: tuple[State, ...]) -> dict[str, dict[str, Any]]:
@@ -340,11 +278,11 @@ class BatchModel:
                     "l2_read": counts.l2_read}
 
         counts = LevelResult()
-        for name, values in self._each(level, tables, parts, variants, needs).items():
+        for name, values in self._each(level, tables, parts, combos, needs).items():
             setattr(counts, name, values)
         return counts
 
-    def _compute(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, variants: _Combinations,
+    def _compute(self, level: int, states: tuple[State, ...], tables: Tables, parts: Any, combos: Combinations,
                  first_spatial: int, first: bool, sub_results: dict[tuple, LevelResult]) -> tuple[Any, dict[str, Any]]:
         """M13: the slowest lower-level runtime of the chunks this case hands down, and, for the level's
         ``first`` case, the first chunk's L1 need (the lower walks of the other cases skip their buffers).
@@ -362,7 +300,7 @@ class BatchModel:
         def lower(ee: bool) -> LevelResult:
             key = (edges, ee)
             if key not in sub_results:
-                chunk = self._each(level, tables, parts, variants,
+                chunk = self._each(level, tables, parts, combos,
                                    lambda st: dict(self.analysis.sub_dimensions(level, st, ee)))
                 sub_results[key] = self._level(level + 1, chunk, buffers=first)
             return sub_results[key]
@@ -396,56 +334,6 @@ class BatchModel:
         return slots
 
 
-# A walk's cost per case, in units of one mapping's share of a case (measured: a case's Python overhead is
-# worth about 500 mappings' array work).
-_CASE_OVERHEAD = 500
-
-
-def presence_groups(batch: "MappingBatch") -> list[np.ndarray]:
-    """The batch's rows in groups to walk apart, when that is cheaper than one walk of all their cases.
-
-    One walk enumerates every combination of the states *some* mapping has at the top level; a
-    batch whose mappings have very different states (no Steady here, an Edge there) is cheaper
-    walked per set of states present.
-    """
-    layer, count = batch.template, len(batch)
-    level = layer.levels[0]
-    chunk = dict(LayerAnalysis(layer).top_dims)
-    code = np.zeros(count, dtype=np.int64)
-    cases = np.ones(count, dtype=np.int64)
-    union = 1
-    for bit, loop in enumerate(level.loops):  # the top level's loops are the batch's first columns
-        size, offset = batch.sizes[:, bit], batch.offsets[:, bit]
-        extent = chunk.get(loop.dim, size)
-        fact = spatial_facts(size, offset, extent, batch.sub_clusters[:, 0]) if loop.spatial else \
-            temporal_facts(size, offset, extent)
-        has_steady, has_edge = np.broadcast_to(fact[3], (count,)), np.broadcast_to(fact[4], (count,))
-        code |= (has_steady.astype(np.int64) << (2 * bit)) | (has_edge.astype(np.int64) << (2 * bit + 1))
-        cases *= 1 + has_steady + has_edge
-        union *= 1 + bool(has_steady.any()) + bool(has_edge.any())
-    kinds, group_of = np.unique(code, return_inverse=True)
-    if len(kinds) == 1:
-        return [np.arange(count)]
-    apart = sum(int(cases[group_of == k][0]) * (_CASE_OVERHEAD + int((group_of == k).sum()))
-                for k in range(len(kinds)))
-    if union * (_CASE_OVERHEAD + count) <= apart:
-        return [np.arange(count)]
-    return [np.flatnonzero(group_of == k) for k in range(len(kinds))]
-
-
-def systolic_groups(batch: "MappingBatch", hardware: HardwareSpec) -> list[np.ndarray]:
-    """The batch's rows by the tensors their array keeps stationary (S1; one group on MAESTRO's timing)."""
-    if hardware.noc_topology != "systolic":
-        return [np.arange(len(batch))]
-    flags = BatchModel.__new__(BatchModel)  # the structure only: no hardware needed for S1
-    flags._structure(batch.grid())
-    code = np.zeros(len(batch), dtype=np.int64)
-    for bit, flag in enumerate(flags.stationary().values()):
-        code |= np.broadcast_to(np.asarray(flag, dtype=np.int64), (len(batch),)) << bit
-    kinds, group_of = np.unique(code, return_inverse=True)
-    return [np.flatnonzero(group_of == k) for k in range(len(kinds))]
-
-
 def _constant(column: Any) -> Any:
     """A grid's column as an int where it is equal for every mapping, else its array."""
     if not isinstance(column, np.ndarray):
@@ -460,43 +348,3 @@ def _uniform(values: Any) -> Any:
         return bool(values)
     first = values.flat[0]
     return bool(first) if (values == first).all() else values
-
-
-class _Combinations(NamedTuple):
-    """The flag combinations of a case (BatchModel._variants)."""
-
-    items: list[tuple]  # (mask over the grid or None, states with bool flags, single_edge, the combination's code)
-    bits: dict[tuple[int, str], int]  # (state index, flag name) -> its bit in the code
-    varying: tuple[int, ...]  # the states whose flags differ between combinations
-
-
-def _with_flag(state: State, name: str, value: bool) -> State:
-    flags = {"unrolled": state.unrolled, "init_edge": state.init_edge, "edge_edge": state.edge_edge, name: value}
-    return State(state.position, state.occurrences, **flags)
-
-
-class _Watched(State):
-    """A state that notes which of its flags a formula reads (BatchModel._each)."""
-
-    @classmethod
-    def of(cls, state: State, index: int, read: set[tuple[int, str]]) -> _Watched:
-        watched = object.__new__(cls)
-        watched.__dict__.update(state.__dict__, _index=index, _read=read)
-        return watched
-
-    def _flag(self, name: str) -> Any:
-        fields = self.__dict__
-        fields["_read"].add((fields["_index"], name))
-        return fields[name]
-
-    # Properties take precedence over the instance's fields: every read of a flag passes here.
-    unrolled = property(lambda self: self._flag("unrolled"))  # type: ignore[assignment]
-    init_edge = property(lambda self: self._flag("init_edge"))  # type: ignore[assignment]
-    edge_edge = property(lambda self: self._flag("edge_edge"))  # type: ignore[assignment]
-
-
-def _merge(mask: np.ndarray, value: Any, merged: Any) -> Any:
-    """``value`` where ``mask`` holds, else ``merged``: numbers, arrays, and dicts of them."""
-    if isinstance(value, dict):
-        return {key: _merge(mask, value[key], merged[key]) for key in value}
-    return np.where(mask, value, merged)

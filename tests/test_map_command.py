@@ -19,7 +19,7 @@ import maestroc
 import maestroc.api
 from maestroc.diagnostics import InputError
 from maestroc.mapping.output import summary
-from maestroc.mapping.search import GRID
+from maestroc.mapping.groups import PAIRS
 
 TINY = str(ROOT / "samples/networks/tiny_cnn.m")
 HW = str(ROOT / "samples/hw/default_256pe.m")
@@ -227,7 +227,7 @@ def test_a_stop_request_keeps_the_best_so_far() -> None:
     assert result.stopped == "interrupted"
     first = result.layers[0].search
     # It stops at the next block: at most one block of pairs (an order and a row) past the event.
-    assert first.stopped == "interrupted" and first.best is not None and 12 < first.considered <= 12 + GRID
+    assert first.stopped == "interrupted" and first.best is not None and 12 < first.considered <= 12 + PAIRS
     assert all(m.search.best is not None for m in result.layers)  # the template points of every layer
     assert summary(result)["stopped_early"] == "interrupted"
     finished = [e for e in events if e.finished]

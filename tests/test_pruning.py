@@ -13,7 +13,8 @@ from maestroc.batch_model import BOUND, NEEDS
 from maestroc.costmodel import shape_key
 from maestroc.diagnostics import Diagnostics
 from maestroc.mapping.lowering import base_layers, lower_directives, lower_family, written_directives
-from maestroc.mapping.search import Budget, search_layer
+from maestroc.mapping.outcome import Budget
+from maestroc.mapping.search import search_layer
 from maestroc.mapping.space import SpaceSettings, families, order_groups
 
 # Strides (with a 1x1 filter the lower level's inherited Y/X loop then iterates for some tiles:

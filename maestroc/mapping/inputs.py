@@ -11,7 +11,7 @@ from maestroc.diagnostics import Diagnostics, InputError
 from maestroc.hardware import HardwareSpec
 from maestroc.mapping.network import default_templates, load_templates
 from maestroc.mapping.parallel import Workers
-from maestroc.mapping.search import OBJECTIVES
+from maestroc.mapping.outcome import OBJECTIVES
 from maestroc.mapping.settings import load_settings
 from maestroc.mapping.space import SpaceSettings
 from maestroc.space import SpaceError

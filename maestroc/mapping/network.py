@@ -19,7 +19,8 @@ from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR, NetworkIR
 from maestroc.mapping.lowering import base_layers
 from maestroc.mapping.parallel import ShapeTask
-from maestroc.mapping.search import Budget, Directives, Found, LayerSearch, search_layer
+from maestroc.mapping.outcome import Budget, Directives, Found, LayerSearch
+from maestroc.mapping.search import search_layer
 from maestroc.mapping.space import SpaceSettings, space_size
 from maestroc.passes.resolve import lower_directives as resolve_directives
 from maestroc.templates import Template, load_template

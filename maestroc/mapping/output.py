@@ -17,7 +17,7 @@ from dataclasses import asdict
 from maestroc.diagnostics import SOURCES
 from maestroc.mapping.lowering import directive_lines
 from maestroc.mapping.network import LayerMapping, MapResult
-from maestroc.mapping.search import Found
+from maestroc.mapping.outcome import Found
 
 FIGURES = ("runtime", "energy", "edp")
 

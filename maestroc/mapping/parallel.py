@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
-from maestroc.mapping.search import Budget, Directives, LayerSearch, search_layer
+from maestroc.mapping.outcome import Budget, Directives, LayerSearch
+from maestroc.mapping.search import search_layer
 from maestroc.mapping.space import SpaceSettings
 
 POLL_SECONDS = 0.2  # how often the parent looks at the stop request while workers run
