@@ -411,3 +411,27 @@ def test_a_repeated_objective_names_the_objective_flag(cli) -> None:
     assert result.code == 2 and "error[E501]: --objective: expected distinct names" in result.err
     with pytest.raises(InputError, match="^objectives: expected distinct names"):
         maestroc.map(TINY, HW, objectives=["edp", "edp"])
+
+
+def test_exhaustive_evaluates_every_mapping_and_finds_what_the_pruned_search_finds(cli, tmp_path: Path) -> None:
+    """--exhaustive (no pruning) on a narrowed space of every layer of tiny_cnn: every mapping is evaluated in
+    full, and each layer's best mapping and figures are those of the default, pruned search."""
+    space = tmp_path / "narrow.toml"
+    space.write_text('clusters = [4, 16]\ntiles = ["pow2"]\n[tile_range]\nK = [1, 8]\nC = [1, 8]\n')
+    documents = {}
+    for mode in ("pruned", "exhaustive"):
+        out = tmp_path / mode
+        flags = ["--exhaustive"] if mode == "exhaustive" else []
+        result = cli("map", TINY, "--hw", HW, "--space", str(space), *flags, "-o", str(out))
+        assert result.code == 0, result.err
+        documents[mode] = json.loads((out / "summary.json").read_text())
+    pruned, exhaustive = documents["pruned"], documents["exhaustive"]
+    assert (pruned["pruning"], exhaustive["pruning"]) == (True, False)
+    assert pruned["stopped_early"] is None and exhaustive["stopped_early"] is None
+    for a, b in zip(pruned["layers"], exhaustive["layers"]):
+        assert [a[key] for key in ("name", "runtime", "energy", "edp", "mapping")] == \
+            [b[key] for key in ("name", "runtime", "energy", "edp", "mapping")]
+        assert a["mappings_considered"] == b["mappings_considered"] == b["mappings_evaluated"]
+        assert b["mappings_pruned"] == 0 and a["removed"] == b["removed"]
+    assert sum(layer["mappings_evaluated"] for layer in pruned["layers"]) < \
+        sum(layer["mappings_evaluated"] for layer in exhaustive["layers"])

@@ -148,9 +148,11 @@ class GroupSearch:
                                 block.start + len(block.table)):
             low, rows = sub.start - block.start, len(sub.table)
             inside = np.flatnonzero((row_of >= low) & (row_of < low + rows))
-            if shared and len(inside):
-                cost = evaluate_batch(self._grid(members[0], sub, ranks), self.hardware)
-                parts.append((inside, _take(cost, member_of[inside] * rows + row_of[inside] - low)))
+            if shared and len(inside):  # the orders from the first to the last one needed (all but at a cap)
+                first, last = int(member_of[inside].min()), int(member_of[inside].max())
+                orders = None if ranks is None else ranks[first:last + 1]
+                cost = evaluate_batch(self._grid(members[0], sub, orders), self.hardware)
+                parts.append((inside, _take(cost, (member_of[inside] - first) * rows + row_of[inside] - low)))
             for index in np.unique(member_of[inside]) if not shared else ():
                 mine = inside[member_of[inside] == index]
                 cost = evaluate_batch(self._grid(members[index], sub), self.hardware)
