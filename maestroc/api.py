@@ -303,10 +303,11 @@ def map(network: Source, hw: Hardware = None, *, objectives: str | list[str] = "
     file; ``time_budget`` seconds for the whole network and ``max_mappings`` per layer stop the search
     early (the result says so); ``templates`` the sample dataflow files that are baselines and points of the
     space (default: the sample dataflows of samples/dataflows, installed with maestroc); ``workers``
-    processes search distinct layer shapes side by side (the result is the same for any count), or the
-    workers of a local Dask cluster with ``dask``, or a Dask cluster at ``scheduler`` (docs/distributed.md);
-    ``exhaustive`` evaluates every mapping in full instead of deciding most by the rules and a proven lower
-    bound (docs/mapping.md "Pruning"): the same result, more slowly; ``stop`` a ``threading.Event`` that stops it (the CLI sets it on Ctrl-C); ``progress(event)`` gets a
+    processes search layer shapes, and parts of each, side by side (the result is the same for any count),
+    or the workers of a local Dask cluster with ``dask``, or a Dask cluster at ``scheduler``
+    (docs/distributed.md); ``exhaustive`` evaluates every mapping in full instead of deciding most by the
+    rules and a proven lower bound (docs/mapping.md "Pruning"): the same result, more slowly; ``stop`` a
+    ``threading.Event`` that stops it (the CLI sets it on Ctrl-C); ``progress(event)`` gets a
     ``maestroc.mapping.network.MapProgress`` after each batch. Raises InputError on bad input.
     """
     import threading

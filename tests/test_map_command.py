@@ -287,6 +287,23 @@ def test_results_are_the_same_for_any_worker_count() -> None:
         maestroc.map(TINY, HW, workers=0)
 
 
+def test_a_layer_split_across_workers_finds_what_one_search_finds(tmp_path: Path) -> None:
+    """Uncapped, each shape's groups are split into one part per worker and merged: the best mapping, the front,
+    the templates, and the mappings considered, valid and removed per rule are those of one process."""
+    space = tmp_path / "narrow.toml"
+    space.write_text('clusters = [4, 16]\ntiles = ["pow2"]\n[tile_range]\nK = [1, 16]\nC = [1, 16]\n')
+
+    def outcome(workers: int) -> list[tuple]:
+        result = maestroc.map(TINY, HW, objectives=["edp", "runtime", "energy"], space=str(space), workers=workers)
+        assert result.stopped is None
+        return [(m.name, m.searched_as, m.search.best, m.search.front, m.search.templates, m.search.considered,
+                 m.search.valid, m.search.removed, m.baseline) for m in result.layers]
+
+    one, two = outcome(1), outcome(2)
+    assert one == two
+    assert any(len(layer[3]) > 1 for layer in one)  # fronts of several points were merged
+
+
 def test_a_dask_cluster_gives_the_same_result() -> None:
     pytest.importorskip("distributed", reason="the Dask back end needs the optional extra 'distributed'")
 

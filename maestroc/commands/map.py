@@ -38,8 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="evaluate every mapping in full, without pruning by the rules and the proven lower bound "
                         "(the same result, more slowly; to check the pruning, or to time the cost model)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="worker processes searching distinct layer shapes side by side (default 1; same result); "
-                        "with --dask, the workers of a local Dask cluster")
+                   help="worker processes searching layer shapes, and parts of each, side by side (default 1; "
+                        "same result); with --dask, the workers of a local Dask cluster")
     p.add_argument("--dask", action="store_true", help="search on a local Dask cluster of --workers workers")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="search on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (docs/distributed.md)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,6 +84,34 @@ class LayerSearch:
     def considered(self) -> int:
         """Mappings of the space met so far, evaluated or decided (what ``max_mappings`` caps)."""
         return self.evaluated + self.decided
+
+
+def merged(parts: Sequence[LayerSearch], objectives: tuple[str, ...]) -> LayerSearch:
+    """The outcome of one search from those of its consecutive parts (search_layer's ``part``), in order.
+
+    The best and the front are what one search of all the parts finds: each part's are the first
+    of their equals met in it, and an earlier part's win ties. The counts are sums; how many
+    mappings the bound pruned depends on the best each part had found, so it may differ from one
+    search's (what is considered and valid does not). ``seconds`` is the longest part's.
+    """
+    result = LayerSearch(templates=dict(parts[0].templates))
+    front = Ranking(objectives)
+    for part in parts:
+        for name in ("evaluated", "decided", "pruned", "valid"):
+            setattr(result, name, getattr(result, name) + getattr(part, name))
+        for rule, count in part.removed.items():
+            result.removed[rule] += count
+        result.seconds = max(result.seconds, part.seconds)
+        result.stopped = result.stopped or part.stopped
+        # As the ranking compares (float64): an equal value from a later part does not win.
+        if part.best is not None and (result.best is None or float(part.best.values[objectives[0]]) <
+                                      float(result.best.values[objectives[0]])):
+            result.best = part.best
+        if len(objectives) > 1 and part.front:
+            points = np.array([[float(found.values[name]) for name in objectives] for found in part.front])
+            front.offer(points, lambda i, found=part.front: found[i])
+    result.front = front.front
+    return result
 
 
 def objective_table(cost: BatchCost, objectives: tuple[str, ...]) -> np.ndarray:

@@ -1,14 +1,15 @@
-"""``maestroc map --workers N`` (and ``--dask``, ``--scheduler``): layer shapes searched side by side.
+"""``maestroc map --workers N`` (``--dask``, ``--scheduler``): layer shapes, and parts of each, side by side.
 
-Each shape's search is the same function of the same inputs wherever it runs, so the
-result does not depend on the number of workers or where they are (a time budget aside,
-which depends on the machine's speed). The workers are the DSE's pools
+Each part of a shape's search is the same function of the same inputs wherever it runs, and
+the parts merge into what one search finds (maestroc.mapping.outcome.merged), so the result
+does not depend on the number of workers or where they are (a time budget aside, which
+depends on the machine's speed; how many mappings the bound pruned may differ). The workers are the DSE's pools
 (:mod:`maestroc.dse_pools`): local processes that end with this one, or a Dask
-cluster. A time budget gives each shape, when it starts, a share of the time left in
-proportion to its space's size (among the shapes left to start, per worker); a deadline
+cluster. A time budget gives each task, when it starts, a share of the time left in
+proportion to its shape's space size (among the tasks left to start, per worker); a deadline
 is sent as seconds left, so the clocks of other machines do not matter. A stop request
 (Ctrl-C, SIGTERM) ends the workers at once; the shapes they had not finished keep their
-template points, evaluated here, and are marked ``interrupted``.
+template points and the parts that had finished, and are marked ``interrupted``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
-from maestroc.mapping.outcome import Budget, Directives, LayerSearch
+from maestroc.mapping.outcome import Budget, Directives, LayerSearch, merged
 from maestroc.mapping.search import search_layer
 from maestroc.mapping.space import SpaceSettings
 
@@ -53,11 +54,12 @@ class Workers:
 
 def _search_task(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings, objectives: tuple[str, ...],
                  seconds: float | None, max_mappings: int | None,
-                 candidates: tuple[tuple[str, Directives], ...], prune: bool = True) -> LayerSearch:
-    """One shape's search in a worker (``seconds``: its share of the time budget, from when it starts)."""
+                 candidates: tuple[tuple[str, Directives], ...], prune: bool = True,
+                 part: tuple[int, int] = (0, 1)) -> LayerSearch:
+    """One part of a shape's search in a worker (``seconds``: its share of the time budget, from when it starts)."""
     deadline = time.monotonic() + seconds if seconds is not None else None
     return search_layer(layer, hardware, settings, objectives, Budget(deadline, max_mappings), candidates,
-                        prune=prune)
+                        prune=prune, part=part)
 
 
 def _finished(pool, running: list, timeout: float) -> list:  # type: ignore[no-untyped-def]
@@ -84,32 +86,41 @@ def search_shapes(tasks: Sequence[ShapeTask], sizes: Sequence[int], hardware: Ha
     mappings each will consider (its space, capped by ``max_mappings``); ``done(index, search)`` is called as
     each finishes; ``prune`` as search_layer's.
 
-    The largest spaces start first, so that the small ones fill the workers at the end rather than a
-    large one running alone (each search is the same wherever and whenever it runs).
+    Each shape's groups are split into as many consecutive parts as the pool has workers (search_layer's
+    ``part``), searched as tasks of their own and merged in order (outcome.merged), so that one large
+    layer keeps every worker busy; with ``max_mappings``, which counts mappings in the space's order, a
+    shape is one task. The largest tasks start first, so that the small ones fill the workers at the end
+    (each task is the same computation wherever and whenever it runs).
     """
-    results: list[LayerSearch | None] = [None] * len(tasks)
-    pending = sorted(range(len(tasks)), key=lambda index: -sizes[index])
-    running: dict = {}
     width = max(pool.width, 1)
+    count = 1 if budget.max_mappings is not None else width  # parts per shape
+    parts: list[list[LayerSearch | None]] = [[None] * count for _ in tasks]
+    units = [(index, part) for index in range(len(tasks)) for part in range(count)]
+    pending = sorted(units, key=lambda unit: -sizes[unit[0]])
+    running: dict = {}
     try:
         while (pending or running) and not budget.stop.is_set():
             while pending and len(running) < width:
-                index = pending.pop(0)
+                index, part = pending.pop(0)
                 # In proportion to its size, of the work left for ``width`` workers (all of the time at most).
-                share = budget.share(width * sizes[index] / max(sizes[index] + sum(sizes[i] for i in pending), 1))
+                share = budget.share(width * sizes[index] / max(sizes[index] + sum(sizes[i] for i, _ in pending), 1))
                 seconds = max(share.deadline - time.monotonic(), 0.0) if share.deadline is not None else None
                 layer, candidates = tasks[index]
                 running[pool.submit(layer, hardware, settings, objectives, seconds, share.max_mappings,
-                                    candidates, prune)] = index
+                                    candidates, prune, (part, count))] = (index, part)
             for future in _finished(pool, list(running), POLL_SECONDS):
-                index = running.pop(future)
-                results[index] = future.result()
-                if done is not None:
-                    done(index, results[index])
+                index, part = running.pop(future)
+                parts[index][part] = future.result()
+                if done is not None and all(p is not None for p in parts[index]):
+                    done(index, merged(parts[index], objectives))  # type: ignore[arg-type]
     finally:
         pool.close(finished=not running)
-    for index, result in enumerate(results):
-        if result is None:  # stopped before this shape finished: its template points only
-            layer, candidates = tasks[index]
-            results[index] = search_layer(layer, hardware, settings, objectives, budget, candidates, prune=prune)
-    return results  # type: ignore[return-value]
+    results = []
+    for index, found in enumerate(parts):
+        layer, candidates = tasks[index]
+        for part, search in enumerate(found):
+            if search is None:  # stopped before this part finished: its template points only (part 0)
+                found[part] = search_layer(layer, hardware, settings, objectives, budget, candidates, prune=prune,
+                                           part=(part, count))
+        results.append(merged(found, objectives))  # type: ignore[arg-type]
+    return results

@@ -31,42 +31,48 @@ from maestroc.ir import LayerIR
 from maestroc.mapping.groups import GroupSearch, Progress
 from maestroc.mapping.lowering import lower_directives
 from maestroc.mapping.outcome import RULES, Budget, Directives, LayerSearch, Ranking, count_failures, failed_rule, rank
-from maestroc.mapping.space import SpaceSettings, families, order_groups
+from maestroc.mapping.space import OrderGroup, SpaceSettings, families, order_groups
 
 
 def search_layer(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings, objectives: tuple[str, ...],
                  budget: Budget, templates: Sequence[tuple[str, Directives]] = (),
-                 progress: Progress | None = None, prune: bool = True) -> LayerSearch:
+                 progress: Progress | None = None, prune: bool = True, part: tuple[int, int] = (0, 1)) -> LayerSearch:
     """Search ``layer`` (its IR after the tables pass): the sample templates first, then every group of families.
 
     With ``prune`` a row of a group is decided once for all the group's orders where its validity or
     its lower bound decides it (docs/mapping.md "Pruning"); without, every mapping is evaluated.
-    Either way the outcome is the same.
+    Either way the outcome is the same. ``part`` (index, count) searches only that part of the groups
+    (:func:`parts_of`; the template points are counted in part 0): :func:`maestroc.mapping.outcome.merged`
+    makes the parts' outcomes the outcome of the whole search.
     """
     start = time.monotonic()
     result = LayerSearch()
     ranking = Ranking(objectives)
     macs = true_macs(layer)
+    # The template points are part 0's; the other parts rank them too, uncounted, so that their bound starts
+    # from them (a mapping they beat is worse than one part 0 finds: still exact, see outcome.merged).
+    counted = result if part[0] == 0 else LayerSearch()
     for name, directives in templates:
-        if (reason := budget.reason(result.considered, templates=True)) is not None:
-            result.stopped = reason
+        if (reason := budget.reason(counted.considered, templates=True)) is not None:
+            counted.stopped = reason
             break
         lowered, diagnostics = lower_directives(layer, directives, hardware)
-        result.templates[name] = None
+        counted.templates[name] = None
         if diagnostics.has_errors:
-            result.removed["lint"] += 1
+            counted.removed["lint"] += 1
             continue
         cost = evaluate_batch(_single(lowered), hardware)
-        result.evaluated += 1
+        counted.evaluated += 1
         failed = failed_rule(cost, macs, hardware)
-        count_failures(failed, result.removed)
+        count_failures(failed, counted.removed)
         if failed[0] == len(RULES):
-            result.valid += 1
-            result.templates[name] = rank(cost, np.zeros(1, dtype=np.int64), ranking,
-                                           lambda i, d=directives, n=name: (d, n))[0]
-        if progress is not None:
+            counted.valid += 1
+            counted.templates[name] = rank(cost, np.zeros(1, dtype=np.int64), ranking,
+                                            lambda i, d=directives, n=name: (d, n))[0]
+        if progress is not None and counted is result:
             progress(1)
-    groups = order_groups(families(layer, hardware.num_pes, settings)) if result.stopped is None else []
+    groups = parts_of(order_groups(families(layer, hardware.num_pes, settings)), *part) \
+        if result.stopped is None else []
     search = GroupSearch(layer, hardware, budget, macs, ranking, result, progress, prune)
     for group in groups:
         if not search.run(group):
@@ -74,6 +80,17 @@ def search_layer(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings
     result.best, result.front = ranking.best, ranking.front
     result.seconds = time.monotonic() - start
     return result
+
+
+def parts_of(groups: list[OrderGroup], index: int, count: int) -> list[OrderGroup]:
+    """Part ``index`` of ``count`` consecutive parts of the groups, of about equal numbers of mappings."""
+    sizes = [group.rows_table.size * len(group.families) for group in groups]
+    total, before, out = sum(sizes), 0, []
+    for group, size in zip(groups, sizes):
+        if index * total <= before * count < (index + 1) * total:  # where the group starts decides its part
+            out.append(group)
+        before += size
+    return out
 
 
 def _single(lowered: LayerIR) -> MappingBatch:
