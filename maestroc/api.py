@@ -130,7 +130,8 @@ def load_network(source: Source, diagnostics: Diagnostics, dataflow: Source | No
 def has_layers(tree: ast.MappingFile, diagnostics: Diagnostics) -> bool:
     """False, with E007 at ``Network NAME``, when the file's network has no layers: it has no numbers, so every
     command that analyses one (compile, lint, dse, map, compare, apply-dataflow) stops rather than print an
-    empty table. True for a file without a network (E004 and E503 speak of those)."""
+    empty table; the language server shows the same error. True for a file without a network (E004 speaks of
+    those)."""
     empty = [network for network in tree.networks if not network.layers]
     for network in empty:
         start, name = network.span, network.name_span

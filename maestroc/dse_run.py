@@ -218,11 +218,12 @@ def explore(path: str, tree: ast.MappingFile, space: DesignSpace, workers: int =
 
 
 def nothing_to_explore(path: str, tree: ast.MappingFile, space: str | None, sets: list[str] | None) -> Diagnostics:
-    """An E503 when the run could only explore nothing: a file without dataflows, or no space given."""
+    """An E503 when the run could only explore nothing: a file without dataflows, or no space given.
+
+    ``tree`` is a network as :func:`maestroc.api.load_network` gives it: a file without one is E004 there.
+    """
     diagnostics = Diagnostics()
-    if not tree.networks:
-        diagnostics.error("E503", f"{path}: no `Network` to explore: this is a {tree.kind} file")
-    elif tree.kind == "model":
+    if tree.kind == "model":
         diagnostics.error("E503", f"{path}: a model file (layers without dataflows): there is nothing to explore",
                           helps=((f"give the layers dataflows first: maestroc apply-dataflow {path} --dataflow "
                                   "TEMPLATE.m -o NET.m, then maestroc dse NET.m ..."),))

@@ -119,6 +119,23 @@ def test_api_validates_as_the_cli_does() -> None:
         maestroc.dse(str(ROOT / "samples/networks/resnet50_model.m"), set="num_pes=64")
 
 
+@pytest.mark.parametrize("path, kind", [("samples/hw/default_256pe.m", "hw"),
+                                        ("samples/dataflows/ckp_ws.m", "template")])
+def test_a_file_without_a_network_is_the_same_e004_in_the_cli_and_the_api(cli, monkeypatch, path: str,
+                                                                             kind: str) -> None:
+    """A hardware file or a template given as the network is E004, as in compile, lint and map: not a parse error
+    (E102) or E503 on the command line and E004 in Python."""
+    monkeypatch.chdir(ROOT)
+    result = cli("dse", path, "--set", "num_pes=64:128:64")
+    with pytest.raises(InputError) as caught:
+        maestroc.dse(path, set="num_pes=64:128:64")
+    (diagnostic,) = caught.value.diagnostics
+    assert (diagnostic.code, diagnostic.file, diagnostic.span) == ("E004", path, None)  # the file, no line:col
+    assert diagnostic.message.startswith(f"no `Network` to analyse: this is a {kind} file")
+    assert result.code == 2 and result.out == ""
+    assert result.err == f"{path}: error[E004]: {diagnostic.message}\n"
+
+
 # ---- fuzzing: random TOML spaces never end in an internal error --------------------------------
 _NAMES = st.sampled_from(["num_pes", "noc_bw", "noc_latency", "offchip_bw", "l1_size", "l2_size", "num_simd_lanes",
                           "KTile", "area", "power", "max_noc_bw_req", "fit_buffers", "optimize", "x", ""])

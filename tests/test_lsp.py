@@ -175,6 +175,27 @@ def test_changes_are_debounced_and_the_last_text_wins(client: LspClient) -> None
     assert "L104" not in [d["code"] for d in client.diagnostics(uri, version=4)]
 
 
+EMPTY_NETWORK = "// a network whose layers are not written yet\nNetwork Empty {\n}\n"
+
+
+def test_a_network_without_layers_is_e007_as_in_every_command(client: LspClient, cli) -> None:
+    """The editor shows the commands' E007 (code, range, message and help) until a layer is written."""
+    path, uri = document(client, "empty.m", EMPTY_NETWORK)
+    published = client.diagnostics(uri)
+    (expected,) = json.loads(cli("lint", str(path), "--format", "json").out)["findings"]
+    span = expected["span"]
+    assert expected["code"] == "E007" and [(d["code"], d["range"], d["message"]) for d in published] == [
+        ("E007", {"start": {"line": span["line"] - 1, "character": span["column"] - 1},
+                  "end": {"line": span["end_line"] - 1, "character": span["end_column"] - 1}},
+         "\n".join([expected["message"]] + [f"help: {h}" for h in expected["helps"]]))]
+    layer = expected["helps"][0].split("`", 3)[3].rsplit("`", 1)[0]  # the layer the help writes
+    line, character = position_of(EMPTY_NETWORK, "}")
+    client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
+        {"range": {"start": {"line": line, "character": character}, "end": {"line": line, "character": character}},
+         "text": f"  {layer}\n"}]})
+    assert "E007" not in [d["code"] for d in client.diagnostics(uri, version=2)]
+
+
 def test_formatting_is_maestroc_fmt(client: LspClient) -> None:
     text = BAD_R.replace("  ", "\t").replace("K: 64, ", "K 64 ")
     _, uri = document(client, "format.m", text)

@@ -100,3 +100,16 @@ def test_layer_by_layer_lowering_equals_the_whole_pipeline(shared: Path) -> None
                 ir, findings = cache.lower(tree, text, spec)
                 assert ast.to_json(ir) == ast.to_json(expected_ir), path.name
                 assert sorted(map(repr, findings)) == sorted(map(repr, expected)), path.name
+
+
+def test_a_network_without_layers_is_e007_before_and_after_an_edit() -> None:
+    """E007 comes and goes with the network's last layer: the analysis after the edit equals a fresh one."""
+    empty = "Network N {\n}\n"
+    layer = ("  Layer G {\n    Type: GEMM\n    Dimensions { M: 2, N: 2, K: 2 }\n    Dataflow {\n"
+             "      TemporalMap(1,1) M;\n      TemporalMap(1,1) N;\n      TemporalMap(1,1) K;\n    }\n  }\n")
+    written = empty.replace("{\n}", "{\n" + layer + "}")
+    for old, new, codes in ((empty, written, []), (written, empty, ["E007"])):
+        incremental = analyse(new, "doc.m", previous=analyse(old, "doc.m"))
+        fresh = analyse(new, "doc.m")
+        assert [d.to_json() for d in incremental.diagnostics] == [d.to_json() for d in fresh.diagnostics]
+        assert [d.code for d in fresh.diagnostics if d.code == "E007"] == codes

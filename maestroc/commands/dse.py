@@ -13,7 +13,8 @@ import time
 from collections.abc import Iterator
 
 from maestroc import install_hint
-from maestroc.commands.common import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, add_output_options, output_writer
+from maestroc.commands.common import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, add_output_options, load_inputs,
+                                      output_writer)
 from maestroc.diagnostics import Diagnostics, print_diagnostics
 
 EXIT_TERMINATED = 128 + signal.SIGTERM
@@ -111,11 +112,9 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from maestroc import ast, dse_output
-    from maestroc.api import has_layers
-    from maestroc.frontend import load_file, load_hardware
-    from maestroc.hardware import HardwareSpec
+    from maestroc import dse_output
     from maestroc.dse_run import check_limits, explore, nothing_to_explore
+    from maestroc.hardware import HardwareSpec
     from maestroc.space import SpaceError, finite_positive, load_space
 
     if args.emit_hw and not args.output or args.emit_hw < 0:
@@ -130,13 +129,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     writer = output_writer(args)
     diagnostics = Diagnostics()
-    tree = load_file(args.network, diagnostics, "mapping")
-    base = load_hardware(args.hw, diagnostics) if args.hw else HardwareSpec()
-    if tree is None or diagnostics.has_errors or base is None:
+    tree, hardware = load_inputs(args.network, args.hw, diagnostics)  # as the Python API's dse reads them
+    if tree is None or diagnostics.has_errors:
         return _error(diagnostics)
-    assert isinstance(tree, ast.MappingFile)
-    if not has_layers(tree, diagnostics):  # as the Python API's dse (and compile, map) reads a network
-        return _error(diagnostics)
+    base = hardware if hardware is not None else HardwareSpec()
     problem = nothing_to_explore(args.network, tree, args.space, args.set)
     if problem.has_errors:
         return _error(problem)

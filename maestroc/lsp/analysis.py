@@ -101,6 +101,8 @@ def analyse(text: str, path: str, workspace_hw: str | None = None, workspace_roo
     tree = _front_end(text, path, previous, diagnostics)
     analysis = Analysis(path, text, tree, [], parsed_cleanly=tree is not None and
                         not any(d.code.startswith("E1") for d in diagnostics))
+    if isinstance(tree, ast.MappingFile) and not diagnostics.has_errors:
+        api.has_layers(tree, diagnostics)  # E007, as the commands report a network without layers
     hw_path, named_at = hardware_reference(text, Path(path), workspace_hw, workspace_root)
     if hw_path is not None and isinstance(tree, ast.MappingFile):
         hw_diagnostics = Diagnostics()
