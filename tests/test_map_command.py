@@ -20,6 +20,7 @@ import maestroc.api
 from maestroc.diagnostics import InputError
 from maestroc.mapping.output import summary
 from maestroc.mapping.groups import PAIRS
+from maestroc.mapping.parallel import parts_per_shape
 
 TINY = str(ROOT / "samples/networks/tiny_cnn.m")
 HW = str(ROOT / "samples/hw/default_256pe.m")
@@ -288,20 +289,32 @@ def test_results_are_the_same_for_any_worker_count() -> None:
 
 
 def test_a_layer_split_across_workers_finds_what_one_search_finds(tmp_path: Path) -> None:
-    """Uncapped, each shape's groups are split into one part per worker and merged: the best mapping, the front,
-    the templates, and the mappings considered, valid and removed per rule are those of one process."""
+    """A network of one layer, uncapped: its groups are split into one part per worker and merged; the best
+    mapping, the front, the templates, and the mappings considered, valid and removed per rule are those of
+    one process."""
+    network = ("Network One {\n  Layer conv { Type: CONV Dimensions { K: 64, C: 32, R: 3, S: 3, Y: 29, X: 29 } }\n"
+               "}\n")
     space = tmp_path / "narrow.toml"
     space.write_text('clusters = [4, 16]\ntiles = ["pow2"]\n[tile_range]\nK = [1, 16]\nC = [1, 16]\n')
 
     def outcome(workers: int) -> list[tuple]:
-        result = maestroc.map(TINY, HW, objectives=["edp", "runtime", "energy"], space=str(space), workers=workers)
+        result = maestroc.map(network, HW, objectives=["edp", "runtime", "energy"], space=str(space),
+                              workers=workers)
         assert result.stopped is None
-        return [(m.name, m.searched_as, m.search.best, m.search.front, m.search.templates, m.search.considered,
-                 m.search.valid, m.search.removed, m.baseline) for m in result.layers]
+        return [(m.name, m.search.best, m.search.front, m.search.templates, m.search.considered, m.search.valid,
+                 m.search.removed, m.baseline) for m in result.layers]
 
     one, two = outcome(1), outcome(2)
     assert one == two
-    assert any(len(layer[3]) > 1 for layer in one)  # fronts of several points were merged
+    assert len(one[0][2]) > 1  # fronts of several points were merged
+
+
+def test_a_shape_is_split_only_when_it_holds_more_than_a_workers_share() -> None:
+    assert parts_per_shape([100], 2, capped=False) == [2]
+    assert parts_per_shape([100], 2, capped=True) == [1]
+    assert parts_per_shape([50, 50], 2, capped=False) == [1, 1]
+    assert parts_per_shape([80, 10, 10], 4, capped=False) == [3, 1, 1]
+    assert parts_per_shape([5] * 20, 2, capped=False) == [1] * 20
 
 
 def test_a_dask_cluster_gives_the_same_result() -> None:

@@ -79,6 +79,13 @@ def _finished(pool, running: list, timeout: float) -> list:  # type: ignore[no-u
     return [f for f in running if f in done]
 
 
+def parts_per_shape(sizes: Sequence[int], width: int, capped: bool) -> list[int]:
+    """How many parts each shape's search is split into for ``width`` workers: one per worker's share of the
+    network's mappings it holds (rounded; at least one, at most ``width``), one when the search is ``capped``."""
+    total = max(sum(sizes), 1)
+    return [1 if capped else min(width, max(1, round(size * width / total))) for size in sizes]
+
+
 def search_shapes(tasks: Sequence[ShapeTask], sizes: Sequence[int], hardware: HardwareSpec, settings: SpaceSettings,
                   objectives: tuple[str, ...], budget: Budget, pool,  # type: ignore[no-untyped-def]
                   done: Callable[[int, LayerSearch], None] | None = None, prune: bool = True) -> list[LayerSearch]:
@@ -86,28 +93,30 @@ def search_shapes(tasks: Sequence[ShapeTask], sizes: Sequence[int], hardware: Ha
     mappings each will consider (its space, capped by ``max_mappings``); ``done(index, search)`` is called as
     each finishes; ``prune`` as search_layer's.
 
-    Each shape's groups are split into as many consecutive parts as the pool has workers (search_layer's
-    ``part``), searched as tasks of their own and merged in order (outcome.merged), so that one large
-    layer keeps every worker busy; with ``max_mappings``, which counts mappings in the space's order, a
-    shape is one task. The largest tasks start first, so that the small ones fill the workers at the end
-    (each task is the same computation wherever and whenever it runs).
+    A shape larger than a worker's share of the network is split into consecutive parts of its groups
+    (search_layer's ``part``), one per share it holds, searched as tasks of their own and merged in order
+    (outcome.merged), so that one large layer keeps every worker busy. Smaller shapes stay whole: a part
+    prunes from what it has found itself, so splitting costs full evaluations. With ``max_mappings``, which
+    counts mappings in the space's order, a shape is one task. The largest tasks start first, so that the
+    small ones fill the workers at the end (each task is the same computation wherever and whenever it runs).
     """
     width = max(pool.width, 1)
-    count = 1 if budget.max_mappings is not None else width  # parts per shape
-    parts: list[list[LayerSearch | None]] = [[None] * count for _ in tasks]
-    units = [(index, part) for index in range(len(tasks)) for part in range(count)]
-    pending = sorted(units, key=lambda unit: -sizes[unit[0]])
+    counts = parts_per_shape(sizes, width, budget.max_mappings is not None)
+    parts: list[list[LayerSearch | None]] = [[None] * count for count in counts]
+    work = [size / count for size, count in zip(sizes, counts)]  # mappings per task of each shape
+    units = [(index, part) for index, count in enumerate(counts) for part in range(count)]
+    pending = sorted(units, key=lambda unit: -work[unit[0]])
     running: dict = {}
     try:
         while (pending or running) and not budget.stop.is_set():
             while pending and len(running) < width:
                 index, part = pending.pop(0)
                 # In proportion to its size, of the work left for ``width`` workers (all of the time at most).
-                share = budget.share(width * sizes[index] / max(sizes[index] + sum(sizes[i] for i, _ in pending), 1))
+                share = budget.share(width * work[index] / max(work[index] + sum(work[i] for i, _ in pending), 1))
                 seconds = max(share.deadline - time.monotonic(), 0.0) if share.deadline is not None else None
                 layer, candidates = tasks[index]
                 running[pool.submit(layer, hardware, settings, objectives, seconds, share.max_mappings,
-                                    candidates, prune, (part, count))] = (index, part)
+                                    candidates, prune, (part, counts[index]))] = (index, part)
             for future in _finished(pool, list(running), POLL_SECONDS):
                 index, part = running.pop(future)
                 parts[index][part] = future.result()
@@ -121,6 +130,6 @@ def search_shapes(tasks: Sequence[ShapeTask], sizes: Sequence[int], hardware: Ha
         for part, search in enumerate(found):
             if search is None:  # stopped before this part finished: its template points only (part 0)
                 found[part] = search_layer(layer, hardware, settings, objectives, budget, candidates, prune=prune,
-                                           part=(part, count))
+                                           part=(part, counts[index]))
         results.append(merged(found, objectives))  # type: ignore[arg-type]
     return results
