@@ -112,7 +112,8 @@ def load_network(source: Source, diagnostics: Diagnostics, dataflow: Source | No
         return None
     if not isinstance(tree, ast.MappingFile) or not tree.networks:
         hint = " (give hardware files with --hw)" if tree.kind == "hw" else ""
-        diagnostics.error("E004", f"no `Network` to analyse: this is a {tree.kind} file{hint}", path=path)
+        kind = {"hw": "hardware", "template": "dataflow template"}.get(tree.kind, tree.kind)  # words, not kind names
+        diagnostics.error("E004", f"no `Network` to analyse: this is a {kind} file{hint}", path=path)
         return None
     if not has_layers(tree, diagnostics):
         return None

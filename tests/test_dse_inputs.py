@@ -119,8 +119,8 @@ def test_api_validates_as_the_cli_does() -> None:
         maestroc.dse(str(ROOT / "samples/networks/resnet50_model.m"), set="num_pes=64")
 
 
-@pytest.mark.parametrize("path, kind", [("samples/hw/default_256pe.m", "hw"),
-                                        ("samples/dataflows/ckp_ws.m", "template")])
+@pytest.mark.parametrize("path, kind", [("samples/hw/default_256pe.m", "hardware"),
+                                        ("samples/dataflows/ckp_ws.m", "dataflow template")])
 def test_a_file_without_a_network_is_the_same_e004_in_the_cli_and_the_api(cli, monkeypatch, path: str,
                                                                              kind: str) -> None:
     """A hardware file or a template given as the network is E004, as in compile, lint and map: not a parse error
