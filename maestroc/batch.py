@@ -111,6 +111,13 @@ class BatchCost:
     def edp(self) -> np.ndarray:
         return self.energy * self.runtime
 
+    def take(self, index: np.ndarray) -> BatchCost:
+        """The figures of the mappings ``index`` (the inverse of :func:`gather`)."""
+        return BatchCost(runtime=self.runtime[index], energy=self.energy[index], macs=self.macs[index],
+                         l1_size=self.l1_size[index], l2_size=self.l2_size[index],
+                         l1_accesses={t: a[index] for t, a in self.l1_accesses.items()},
+                         l2_accesses={t: a[index] for t, a in self.l2_accesses.items()})
+
 
 def member(batch: MappingBatch | MappingGrid, index: int) -> LayerIR:
     """Mapping ``index`` of the batch as a sized layer (level dims by N8), its top level in its own order."""

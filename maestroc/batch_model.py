@@ -91,9 +91,9 @@ class BatchModel:
             self.columns.append(list(range(position, position + len(level.loops))))
             position += len(level.loops)
         # A column equal for the whole grid is an int: the formulas then compute it once, not per mapping.
-        self.sizes = [_constant(column) for column in grid.sizes]
-        self.offsets = [_constant(column) for column in grid.offsets]
-        self.sub_clusters = [_constant(column) for column in grid.sub_clusters]
+        self.sizes = [_collapsed(column) for column in grid.sizes]
+        self.offsets = [_collapsed(column) for column in grid.offsets]
+        self.sub_clusters = [_collapsed(column) for column in grid.sub_clusters]
         dims: dict[str, Any] = top_level_dims(self.layer)
         self.static_dims = [dims]
         for index in range(1, len(self.layer.levels)):
@@ -102,7 +102,7 @@ class BatchModel:
             self.static_dims.append(dims)
         self.several_orders = False
         if grid.ranks is not None:
-            ranks = [_constant(rank) for rank in grid.ranks]
+            ranks = [_collapsed(rank) for rank in grid.ranks]
             self.several_orders = any(isinstance(rank, np.ndarray) for rank in ranks)
             if self.several_orders or ranks != self.analysis.ranks[0]:
                 if not self.lower_orders_free():
@@ -130,7 +130,7 @@ class BatchModel:
         flags = stationary_flags(self.analysis, [[self.sizes[c] for c in self.columns[i]] for i in levels],
                                  [[self.offsets[c] for c in self.columns[i]] for i in levels],
                                  list(self.sub_clusters), self.static_dims)
-        return {tensor: _uniform(flag) for tensor, flag in flags.items()}
+        return {tensor: _collapsed(flag, bool) for tensor, flag in flags.items()}
 
     def int64_safe(self) -> bool:
         """Whether every count and cycle of the walk stays below int64's range, with a wide margin."""
@@ -157,7 +157,7 @@ class BatchModel:
         offsets = [self.offsets[c] for c in self.columns[level]]
         parts = self.sub_clusters[level]
         tables = tables_of(spec.loops, sizes, offsets, self.static_dims[level], parts)
-        tables.single_edge = _uniform(np.asarray(tables.n_edge) == 1)
+        tables.single_edge = _collapsed(np.asarray(tables.n_edge) == 1, bool)
         slots = [self._slots(loop.spatial, spatial_facts(size, offset, chunk.get(loop.dim, size), parts)
                              if loop.spatial else temporal_facts(size, offset, chunk.get(loop.dim, size)))
                  for loop, size, offset in zip(spec.loops, sizes, offsets)]
@@ -320,8 +320,8 @@ class BatchModel:
     @staticmethod
     def _slots(spatial: bool, fact: tuple) -> list[State]:
         """A loop's states: Init, and Steady/Edge where some mapping has them (count 0 where one has not)."""
-        unrolled, init_edge, steady, has_steady, has_edge = (_uniform(fact[0]), _uniform(fact[1]), fact[2],
-                                                             fact[3], fact[4])
+        unrolled, init_edge = _collapsed(fact[0], bool), _collapsed(fact[1], bool)
+        steady, has_steady, has_edge = fact[2], fact[3], fact[4]
         slots = [State(INIT, 1, unrolled, init_edge, edge_edge=init_edge if spatial else False)]
         if np.any(has_steady):
             slots.append(State(STEADY, np.where(has_steady, steady, 0)))
@@ -329,22 +329,15 @@ class BatchModel:
             edge_edge: Any = False
             if spatial:  # only the mappings with an Edge decide its flag
                 at_edge, flag = np.broadcast_arrays(np.asarray(has_edge, dtype=bool), np.asarray(fact[5]))
-                edge_edge = _uniform(np.where(at_edge, flag, flag.flat[np.argmax(at_edge)]))
+                edge_edge = _collapsed(np.where(at_edge, flag, flag.flat[np.argmax(at_edge)]), bool)
             slots.append(State(EDGE, np.asarray(has_edge, dtype=np.int64), edge_edge=edge_edge))
         return slots
 
 
-def _constant(column: Any) -> Any:
-    """A grid's column as an int where it is equal for every mapping, else its array."""
-    if not isinstance(column, np.ndarray):
-        return int(column)
-    first = column.flat[0]
-    return int(first) if (column == first).all() else column
-
-
-def _uniform(values: Any) -> Any:
-    """A flag as a bool where it is equal for every mapping, else its array."""
+def _collapsed(values: Any, kind: type = int) -> Any:
+    """A grid's column (``kind`` int) or flag (bool) as one Python value where it is equal for every mapping,
+    else its array: the formulas then compute it once, not per mapping."""
     if not isinstance(values, np.ndarray) or values.ndim == 0:
-        return bool(values)
+        return kind(values)
     first = values.flat[0]
-    return bool(first) if (values == first).all() else values
+    return kind(first) if (values == first).all() else values

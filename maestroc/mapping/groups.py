@@ -126,8 +126,9 @@ class GroupSearch:
         ranks = np.stack([member.ranks for member in members])  # each family's order, as ranks of the first's loops
         if len(chosen) * GRID_SHARE >= len(members) * cells:  # many: whole grids, then the pairs chosen
             self._count(status)
-            self._evaluate(self._grids(table, members, block, shared, member_of[chosen], row_of[chosen]), members,
-                           member_of[chosen], block.table[row_of[chosen]])
+            orders = ranks if shared and len(members) > 1 else None
+            self._evaluate(self._grids(table, members, block, orders, shared, member_of[chosen], row_of[chosen]),
+                           members, member_of[chosen], block.table[row_of[chosen]])
             if self.progress is not None:
                 self.progress(len(pairs))
         elif not self._pairs(members, block, base, ranks, shared, status, member_of, row_of):
@@ -137,13 +138,12 @@ class GroupSearch:
             return False
         return True
 
-    def _grids(self, table: Family, members: list[Member], block: Block, shared: bool, member_of: np.ndarray,
-               row_of: np.ndarray) -> BatchCost:
+    def _grids(self, table: Family, members: list[Member], block: Block, ranks: np.ndarray | None, shared: bool,
+               member_of: np.ndarray, row_of: np.ndarray) -> BatchCost:
         """The figures of the pairs (``member_of``, ``row_of``; in the block's order) from grid walks of the block:
-        in sub-blocks of rows whose grid of every order has at most GRID mappings, or, where the lower levels
-        read the order, family by family."""
+        in sub-blocks of rows whose grid of every order (``ranks``; None: the first family's alone) has at most
+        GRID mappings, or, where the lower levels read the order, family by family."""
         parts = []
-        ranks = np.stack([member.ranks for member in members]) if shared and len(members) > 1 else None
         for sub in table.blocks(max(1, GRID // (len(members) if shared else 1)), block.start,
                                 block.start + len(block.table)):
             low, rows = sub.start - block.start, len(sub.table)
@@ -152,11 +152,11 @@ class GroupSearch:
                 first, last = int(member_of[inside].min()), int(member_of[inside].max())
                 orders = None if ranks is None else ranks[first:last + 1]
                 cost = evaluate_batch(self._grid(members[0], sub, orders), self.hardware)
-                parts.append((inside, _take(cost, (member_of[inside] - first) * rows + row_of[inside] - low)))
+                parts.append((inside, cost.take((member_of[inside] - first) * rows + row_of[inside] - low)))
             for index in np.unique(member_of[inside]) if not shared else ():
                 mine = inside[member_of[inside] == index]
                 cost = evaluate_batch(self._grid(members[index], sub), self.hardware)
-                parts.append((mine, _take(cost, row_of[mine] - low)))
+                parts.append((mine, cost.take(row_of[mine] - low)))
         return gather(parts, len(member_of))
 
     def _pairs(self, members: list[Member], block: Block, base: MappingGrid, ranks: np.ndarray, shared: bool,
@@ -228,10 +228,3 @@ class GroupSearch:
             bounds[fit] = objective_table(bound, self.ranking.objectives)[fit]
         return failed, bounds
 
-
-def _take(cost: BatchCost, index: np.ndarray) -> BatchCost:
-    """The figures of the mappings ``index`` of a batch's cost."""
-    return BatchCost(runtime=cost.runtime[index], energy=cost.energy[index], macs=cost.macs[index],
-                     l1_size=cost.l1_size[index], l2_size=cost.l2_size[index],
-                     l1_accesses={t: a[index] for t, a in cost.l1_accesses.items()},
-                     l2_accesses={t: a[index] for t, a in cost.l2_accesses.items()})

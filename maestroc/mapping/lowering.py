@@ -136,12 +136,8 @@ def lower_family(family: Family, layer: LayerIR, template: LayerIR, values: np.n
                  hardware: HardwareSpec) -> MappingBatch:
     """The family's rows ``values`` as a MappingBatch on ``template`` (the pipeline's IR of one member,
     as :func:`maestroc.costmodel.shape_key` gives it: one object for all the family's batches)."""
-    sizes, offsets, counts = _lowered(family, layer, template, list(values.T), hardware)
-
-    def table(columns: list[Any]) -> np.ndarray:
-        return np.stack([np.broadcast_to(np.asarray(c, dtype=np.int64), (len(values),)) for c in columns], axis=1)
-
-    return MappingBatch(template, table(sizes), table(offsets), table(counts))
+    grid = lower_grid(family, layer, template, list(values.T), (len(values),), hardware)
+    return grid.rows(np.arange(len(values)))
 
 
 def lower_grid(family: Family, layer: LayerIR, template: LayerIR, columns: Sequence[Any], shape: tuple[int, ...],

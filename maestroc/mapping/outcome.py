@@ -31,13 +31,13 @@ class Budget:
     max_mappings: int | None = None
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def reason(self, evaluated: int, templates: bool = False) -> str | None:
+    def reason(self, considered: int, templates: bool = False) -> str | None:
         """Why the search must stop now (None: go on).
 
         The template points (a few per layer: the baseline) stop only at ``max_mappings``, so that every
         layer of a run stopped early still gets the best template as its mapping.
         """
-        if self.max_mappings is not None and evaluated >= self.max_mappings:
+        if self.max_mappings is not None and considered >= self.max_mappings:
             return "max mappings"
         if templates:
             return None
@@ -95,7 +95,7 @@ def merged(parts: Sequence[LayerSearch], objectives: tuple[str, ...]) -> LayerSe
     search's (what is considered and valid does not). ``seconds`` is the longest part's.
     """
     result = LayerSearch(templates=dict(parts[0].templates))
-    front = Ranking(objectives)
+    best, front = Ranking(objectives[:1]), Ranking(objectives)  # the best: ranked by the first objective alone
     for part in parts:
         for name in ("evaluated", "decided", "pruned", "valid"):
             setattr(result, name, getattr(result, name) + getattr(part, name))
@@ -103,14 +103,12 @@ def merged(parts: Sequence[LayerSearch], objectives: tuple[str, ...]) -> LayerSe
             result.removed[rule] += count
         result.seconds = max(result.seconds, part.seconds)
         result.stopped = result.stopped or part.stopped
-        # As the ranking compares (float64): an equal value from a later part does not win.
-        if part.best is not None and (result.best is None or float(part.best.values[objectives[0]]) <
-                                      float(result.best.values[objectives[0]])):
-            result.best = part.best
+        if part.best is not None:  # an equal value from a later part does not win
+            best.offer(np.array([[float(part.best.values[objectives[0]])]]), lambda i, found=part.best: found)
         if len(objectives) > 1 and part.front:
             points = np.array([[float(found.values[name]) for name in objectives] for found in part.front])
             front.offer(points, lambda i, found=part.front: found[i])
-    result.front = front.front
+    result.best, result.front = best.best, front.front
     return result
 
 
@@ -200,7 +198,7 @@ def count_failures(failed: np.ndarray, removed: dict[str, int]) -> None:
 
 
 def rank(cost: BatchCost, rows: np.ndarray, ranking: Ranking,
-          describe: Callable[[int], tuple[Directives, str]]) -> list[Found]:
+         describe: Callable[[int], tuple[Directives, str]]) -> list[Found]:
     """Hand the batch's mappings ``rows`` (valid ones) to the ranking; their Found when there is one row."""
     points = objective_table(cost, ranking.objectives)[rows]
 

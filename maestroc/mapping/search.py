@@ -30,7 +30,7 @@ from maestroc.hardware import HardwareSpec
 from maestroc.ir import LayerIR
 from maestroc.mapping.groups import GroupSearch, Progress
 from maestroc.mapping.lowering import lower_directives
-from maestroc.mapping.outcome import RULES, Budget, Directives, LayerSearch, Ranking, count_failures, failed_rule, rank
+from maestroc.mapping.outcome import PASSES, Budget, Directives, LayerSearch, Ranking, count_failures, failed_rule, rank
 from maestroc.mapping.space import OrderGroup, SpaceSettings, families, order_groups
 
 
@@ -65,10 +65,10 @@ def search_layer(layer: LayerIR, hardware: HardwareSpec, settings: SpaceSettings
         counted.evaluated += 1
         failed = failed_rule(cost, macs, hardware)
         count_failures(failed, counted.removed)
-        if failed[0] == len(RULES):
+        if failed[0] == PASSES:
             counted.valid += 1
             counted.templates[name] = rank(cost, np.zeros(1, dtype=np.int64), ranking,
-                                            lambda i, d=directives, n=name: (d, n))[0]
+                                           lambda i, d=directives, n=name: (d, n))[0]
         if progress is not None and counted is result:
             progress(1)
     groups = parts_of(order_groups(families(layer, hardware.num_pes, settings)), *part) \
